@@ -1,0 +1,3 @@
+"""URL routes of the history app."""
+
+urlpatterns: list = []

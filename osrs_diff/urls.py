@@ -1,0 +1,33 @@
+"""Top-level routes. API paths have no prefix and accept an optional trailing slash."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from osrs_diff import views
+from osrs_diff.routing import route
+
+handler400 = "osrs_diff.exceptions.handler400"
+handler403 = "osrs_diff.exceptions.handler403"
+handler404 = "osrs_diff.exceptions.handler404"
+handler500 = "osrs_diff.exceptions.handler500"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    route("health", views.HealthView.as_view(), name="health"),
+    route("health/ready", views.ReadinessView.as_view(), name="health-ready"),
+    route("schema", SpectacularAPIView.as_view(), name="schema"),
+    route("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    route("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    route("auth/login", views.LoginView.as_view(), name="auth-login"),
+    route("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
+    route("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    route("auth/me", views.MeView.as_view(), name="auth-me"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("", include("players.urls")),
+    path("", include("hiscores.urls")),
+    path("", include("history.urls")),
+    path("", include("drops.urls")),
+    # Last: anything unmatched is a 404 in the API's error format (even with DEBUG on).
+    re_path(r"^(?!static/).*$", views.UnknownRouteView.as_view(), name="unknown-route"),
+]

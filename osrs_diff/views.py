@@ -1,0 +1,147 @@
+"""Project-level endpoints: health, readiness, authentication and the catch-all 404."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
+
+from osrs_diff import health
+from osrs_diff.exceptions import NotFound, error_body
+
+
+class HealthView(APIView):
+    """Liveness: 200 while the process can answer."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses=inline_serializer("Health", {"status": serializers.CharField()}),
+        tags=["health"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+class ReadinessView(APIView):
+    """Readiness: 200 when the database and the broker answer, 503 naming what is down."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Readiness",
+                {
+                    "status": serializers.CharField(),
+                    "checks": serializers.DictField(child=serializers.DictField()),
+                },
+            ),
+            503: OpenApiTypes.OBJECT,
+        },
+        tags=["health"],
+    )
+    def get(self, request: Request) -> Response:
+        ready, report = health.readiness()
+        if ready:
+            return Response({"status": "ready", "checks": report})
+        failing = sorted(name for name, check in report.items() if check["status"] != "ok")
+        body = error_body(
+            "dependency_unavailable",
+            f"Not ready: {', '.join(failing)} unavailable.",
+            {"checks": report, "failing": failing},
+        )
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class LoginSerializer(TokenObtainPairSerializer):
+    """Username/password in, an access/refresh pair out, with its type and lifetime."""
+
+    def validate(self, attrs):
+        data = super().validate(attrs)
+        data["token_type"] = "Bearer"
+        data["expires_in"] = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds())
+        return data
+
+
+TokenPairResponse = inline_serializer(
+    "TokenPair",
+    {
+        "access": serializers.CharField(),
+        "refresh": serializers.CharField(),
+        "token_type": serializers.CharField(),
+        "expires_in": serializers.IntegerField(),
+    },
+)
+
+
+class LoginView(TokenObtainPairView):
+    serializer_class = LoginSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_login"
+
+    @extend_schema(responses={200: TokenPairResponse}, tags=["auth"])
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class RefreshView(TokenRefreshView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(tags=["auth"])
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(TokenBlacklistView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(responses={204: None}, tags=["auth"])
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    is_staff = serializers.BooleanField()
+    is_superuser = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    last_login = serializers.DateTimeField(allow_null=True)
+
+
+class MeView(APIView):
+    """The authenticated user."""
+
+    @extend_schema(responses=MeSerializer, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+class UnknownRouteView(APIView):
+    """Any path no route matches: a 404 in the API's error format, whatever the method."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    schema = None
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        raise NotFound(f"No route matches {request.path}.")

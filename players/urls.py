@@ -1,0 +1,3 @@
+"""URL routes of the players app."""
+
+urlpatterns: list = []
