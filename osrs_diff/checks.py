@@ -44,7 +44,8 @@ def check_beat_scheduler(app_configs, **kwargs) -> list[Error]:
     if not (isinstance(scheduler_class, type) and issubclass(scheduler_class, DatabaseScheduler)):
         return [
             Error(
-                f"CELERY_BEAT_SCHEDULER {scheduler!r} is not a django-celery-beat DatabaseScheduler.",
+                f"CELERY_BEAT_SCHEDULER {scheduler!r} is not a django-celery-beat "
+                "DatabaseScheduler.",
                 id="osrs_diff.E006",
             )
         ]

@@ -30,7 +30,8 @@ def _secret_key() -> str:
         return key
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG off) has no default secret key: "
+            "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG off) has no default secret "
+            "key: "
             "set DJANGO_SECRET_KEY to a long random string, or set DJANGO_DEBUG=true for local use."
         )
     # Local development only: a random key kept under var/ so sessions survive restarts.
@@ -99,7 +100,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -----------------------------------------------------------------------------------
+# --- Database ----
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -112,7 +113,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: cache, throttles, rate limiter, breaker, broker ---------------------------------------
+# --- Redis: cache, throttles, rate limiter, breaker, broker ----
 REDIS_URL = env.str("REDIS_URL", default="") or None
 
 if REDIS_URL:
@@ -128,7 +129,7 @@ else:
     # Embedded mode: one web process, so a per-process cache is enough for throttles.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Auth -----------------------------------------------------------------------------------------
+# --- Auth ----
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -189,7 +190,7 @@ SPECTACULAR_SETTINGS = {
 # Largest accepted request body; bigger ones get 413 in the project's error format.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1_048_576)
 
-# --- Celery -----------------------------------------------------------------------------------------
+# --- Celery ----
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # An unacknowledged message returns after visibility_timeout: longer than any task's run plus
@@ -228,13 +229,13 @@ CELERY_BEAT_SCHEDULER = env.str(
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
-# --- Internationalisation / time ------------------------------------------------------------------
+# --- Internationalisation / time ----
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Static files -------------------------------------------------------------------------------------
+# --- Static files ----
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 STORAGES = {
@@ -245,14 +246,14 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# --- Security (behind a TLS-terminating proxy in production) ----------------------------------------
+# --- Security (behind a TLS-terminating proxy in production) ----
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
-# --- Logging ------------------------------------------------------------------------------------------
+# --- Logging ----
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 if LOG_FORMAT not in {"json", "console"}:
@@ -288,7 +289,7 @@ LOGGING = {
     },
 }
 
-# --- Hiscores (hiscores app) ----------------------------------------------------------------------
+# --- Hiscores (hiscores app) ----
 OSRS_HISCORES_BASE_URL = env.str("OSRS_HISCORES_BASE_URL", default="https://secure.runescape.com")
 OSRS_HISCORES_USER_AGENT = env.str(
     "OSRS_HISCORES_USER_AGENT",
@@ -297,10 +298,10 @@ OSRS_HISCORES_USER_AGENT = env.str(
 # Requests per second across every process (token bucket in Redis); 0 disables the limit.
 OSRS_HISCORES_RATE = env.float("OSRS_HISCORES_RATE", default=0.5)
 
-# --- Snapshots (hiscores app) ---------------------------------------------------------------------
+# --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)
 
-# --- Drop parties (drops app) -----------------------------------------------------------------------
+# --- Drop parties (drops app) ----
 DROP_DUPLICATE_WINDOW_SECONDS = env.float("DROP_DUPLICATE_WINDOW_SECONDS", default=0.5)
 DROP_PARTY_IDLE_SECONDS = env.int("DROP_PARTY_IDLE_SECONDS", default=300)
 DROPS_REQUIRE_AUTH = env.bool("DROPS_REQUIRE_AUTH", default=False)

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = (
-        "Idempotently creates a superuser from DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD "
-        "and optional DJANGO_SUPERUSER_EMAIL; does nothing when they are unset or the user exists."
+        "Idempotently creates a superuser from DJANGO_SUPERUSER_USERNAME, "
+        "DJANGO_SUPERUSER_PASSWORD and optional DJANGO_SUPERUSER_EMAIL; "
+        "does nothing when they are unset or the user exists."
     )
 
     def handle(self, *args, **options) -> None:
