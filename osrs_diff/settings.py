@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "osrs_diff.schema.strip_optional_trailing_slash",
+    ],
 }
 
 # Largest accepted request body; bigger ones get 413 in the project's error format.
