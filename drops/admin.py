@@ -1,1 +1,128 @@
-from django.contrib import admin  # noqa: F401
+"""Admin for drop parties and drops; totals are maintained by the services (read-only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from drops import services
+from drops.models import Drop, Party
+
+
+class PartyStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [
+            ("open", "Open"),
+            ("idle", "Idle (waiting for the sweeper)"),
+            ("ended", "Ended"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Party]) -> QuerySet[Party]:
+        cutoff = timezone.now() - timedelta(seconds=settings.DROP_PARTY_IDLE_SECONDS)
+        if self.value() == "open":
+            return queryset.filter(ended_at=None, last_drop_at__gt=cutoff)
+        if self.value() == "idle":
+            return queryset.filter(ended_at=None, last_drop_at__lte=cutoff)
+        if self.value() == "ended":
+            return queryset.filter(~Q(ended_at=None))
+        return queryset
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "world",
+        "created_at",
+        "last_drop_at",
+        "ended_at",
+        "total_drops",
+        "avg_drop",
+        "drops_link",
+    )
+    list_filter = (PartyStatusFilter, "world", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=id", "=world")
+    date_hierarchy = "created_at"
+    ordering = ("-last_drop_at",)
+    list_select_related = ("biggest_drop",)
+    readonly_fields = (
+        "world",
+        "created_at",
+        "last_drop_at",
+        "ended_at",
+        "total_drops",
+        "total_value",
+        "avg_drop",
+        "biggest_drop",
+        "drops_link",
+    )
+    fields = readonly_fields
+    actions = ("end_parties",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # parties are opened by reported drops only
+
+    @admin.display(description="average drop")
+    def avg_drop(self, party: Party) -> int:
+        return party.avg_drop
+
+    @admin.display(description="drops")
+    def drops_link(self, party: Party) -> str:
+        url = reverse("admin:drops_drop_changelist") + f"?party__id__exact={party.pk}"
+        return format_html('<a href="{}">{} drops</a>', url, party.total_drops)
+
+    @admin.action(description="End the selected parties now", permissions=["change"])
+    def end_parties(self, request: HttpRequest, queryset: QuerySet[Party]) -> None:
+        ended = 0
+        for party_id in queryset.filter(ended_at=None).values_list("pk", flat=True):
+            if services.party_end(party_id=party_id) is not None:
+                ended += 1
+        self.message_user(request, f"Ended {ended} part{'y' if ended == 1 else 'ies'}.")
+        if not ended:
+            self.message_user(request, "None of them was open.", level=messages.WARNING)
+
+
+@admin.register(Drop)
+class DropAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "party",
+        "world",
+        "item_name",
+        "item_id",
+        "quantity",
+        "value",
+        "received_at",
+    )
+    list_filter = ("party__world", ("received_at", admin.DateFieldListFilter))
+    search_fields = ("item_name", "=item_id", "=party__id")
+    date_hierarchy = "received_at"
+    ordering = ("-received_at",)
+    list_select_related = ("party",)
+    raw_id_fields = ("party",)
+    show_full_result_count = False
+
+    # Drops feed the party totals: they are a record, never edited or removed one by one.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Drop | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Drop | None = None) -> bool:
+        return False
+
+    @admin.display(description="world", ordering="party__world")
+    def world(self, drop: Drop) -> int:
+        return drop.party.world

@@ -1,0 +1,165 @@
+"""Drop-party endpoints (wire-compatible with the old PartyTime server, plus detail and history).
+
+Public by default (game clients have no login); `DROPS_REQUIRE_AUTH=true` requires a JWT. Every
+endpoint is throttled per client IP by `DropsRateThrottle`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from drops import selectors, services
+from drops.models import MAX_WORLD
+from drops.serializers import (
+    ActivePartiesSerializer,
+    ActivePartySerializer,
+    CleanupSerializer,
+    DropReportResponseSerializer,
+    DropReportSerializer,
+    DropSerializer,
+    EndedPartySerializer,
+    PartySerializer,
+)
+from drops.throttling import DropsRateThrottle
+from osrs_diff.pagination import PageNumberPagination
+
+
+class DropsPermission(BasePermission):
+    """Anyone, unless DROPS_REQUIRE_AUTH is on (then an authenticated user)."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        if settings.DROPS_REQUIRE_AUTH:
+            return bool(request.user and request.user.is_authenticated)
+        return True
+
+
+class DropsAPIView(APIView):
+    permission_classes = [DropsPermission]
+    throttle_classes = [DropsRateThrottle]
+    throttle_scope = "parties"
+
+
+class DropReportView(DropsAPIView):
+    """A game client reports one item drop it saw."""
+
+    throttle_scope = "drops"
+
+    @extend_schema(
+        request=DropReportSerializer,
+        responses={
+            201: OpenApiResponse(DropReportResponseSerializer, "party_created or drop_added"),
+            200: OpenApiResponse(DropReportResponseSerializer, "ignored duplicate"),
+        },
+        tags=["drops"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = DropReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.drop_report(**serializer.validated_data)
+        if result.status == "ignored":
+            return Response(
+                {
+                    "status": "ignored",
+                    "reason": "duplicate_detected",
+                    "party_id": result.party_id,
+                    "message": "Drop ignored - likely duplicate "
+                    f"(last drop was {result.duplicate_age_seconds:.3f}s ago)",
+                },
+                status=status.HTTP_200_OK,
+            )
+        if result.status == "party_created":
+            message = f"New drop party created on world {result.world}"
+        else:
+            message = f"Drop added to existing party on world {result.world}"
+        return Response(
+            {
+                "status": result.status,
+                "party_id": result.party_id,
+                "world": result.world,
+                "total_drops": result.total_drops,
+                "avg_drop_value": result.avg_drop_value,
+                "message": message,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ActivePartyListView(DropsAPIView):
+    """Parties with a drop within the idle timeout, newest activity first."""
+
+    @extend_schema(responses=ActivePartiesSerializer, tags=["drops"])
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        parties = selectors.party_list_active(now=now)
+        data = ActivePartySerializer(parties, many=True, context={"now": now}).data
+        return Response({"active_parties": data})
+
+
+class PartyCleanupView(DropsAPIView):
+    """End every party idle past the timeout now (the sweeper does this every minute too)."""
+
+    @extend_schema(request=None, responses=CleanupSerializer, tags=["drops"])
+    def post(self, request: Request) -> Response:
+        ended = services.party_end_idle()
+        details = EndedPartySerializer(ended, many=True).data
+        return Response(
+            {"status": "cleanup_complete", "parties_ended": len(ended), "details": details}
+        )
+
+
+class PartyDetailView(DropsAPIView):
+    """One party with its totals and its drops (paginated, arrival order)."""
+
+    @extend_schema(responses=PartySerializer, tags=["drops"])
+    def get(self, request: Request, party_id: int) -> Response:
+        party = selectors.party_get(party_id=int(party_id))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            selectors.party_drops(party_id=party.pk), request, view=self
+        )
+        data = PartySerializer(party, context={"now": timezone.now()}).data
+        data["drops"] = paginator.get_paginated_response(DropSerializer(page, many=True).data).data
+        return Response(data)
+
+
+class PartyHistoryFilter(filters.FilterSet):
+    world = filters.NumberFilter(field_name="world", min_value=1, max_value=MAX_WORLD)
+    # effective_ended_at comes from the selector: ended_at, or when an unswept party went idle.
+    since = filters.IsoDateTimeFilter(
+        field_name="effective_ended_at",
+        lookup_expr="gte",
+        help_text="Only parties still going at or after this moment (ISO-8601).",
+    )
+
+
+class PartyHistoryView(ListAPIView):
+    """Ended parties with their totals, most recently ended first."""
+
+    permission_classes = [DropsPermission]
+    throttle_classes = [DropsRateThrottle]
+    throttle_scope = "parties"
+    serializer_class = PartySerializer
+    filterset_class = PartyHistoryFilter
+
+    def get_queryset(self):
+        return selectors.party_list_history(now=self.now)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": self.now}
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        self.now = timezone.now()
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(tags=["drops"])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)

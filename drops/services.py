@@ -1,0 +1,342 @@
+"""Writes for drop parties: report a drop, end idle parties, end one party.
+
+Concurrency design (every path is race-free under any interleaving):
+- At most one open party per world is a partial unique constraint; creating a party is
+  `INSERT ... ON CONFLICT DO NOTHING` (or a savepoint that catches the IntegrityError), and the
+  loser of that race locks the winner's row instead.
+- Every drop on a party runs under that party's row lock (`SELECT ... FOR UPDATE`), so the
+  duplicate check, the insert and the totals update are serialised per party; different worlds
+  never wait for each other.
+- `received_at` is read after the lock is held, so per party it follows commit order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Case, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Greatest, Least
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from drops.models import Drop, Party
+from osrs_diff.exceptions import NotFound
+
+logger = logging.getLogger(__name__)
+
+DropStatus = Literal["party_created", "drop_added", "ignored"]
+
+# A lost creation race is retried; more than a couple of rounds means something is wrong.
+_MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DropResult:
+    """What happened to one reported drop."""
+
+    status: DropStatus
+    party_id: int
+    world: int
+    total_drops: int
+    avg_drop_value: int
+    # Only for ignored duplicates: seconds since the accepted drop with the same content.
+    duplicate_age_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class EndedParty:
+    """A party that has just been ended, with its final totals."""
+
+    id: int
+    world: int
+    total_drops: int
+    avg_drop: int
+    created_at: datetime
+    last_drop_at: datetime
+    ended_at: datetime
+
+    @property
+    def duration_minutes(self) -> float:
+        """Minutes from the first to the last drop."""
+        return (self.last_drop_at - self.created_at).total_seconds() / 60
+
+
+def _idle_timeout() -> timedelta:
+    return timedelta(seconds=settings.DROP_PARTY_IDLE_SECONDS)
+
+
+def _duplicate_window() -> timedelta:
+    return timedelta(seconds=settings.DROP_DUPLICATE_WINDOW_SECONDS)
+
+
+def _avg(total_value, total_drops: int) -> int:
+    return int(total_value) // total_drops if total_drops else 0
+
+
+def drop_report(
+    *, world: int, item_id: int, item_name: str, quantity: int, value: int
+) -> DropResult:
+    """Record one reported drop on its world's party, counting the same drop only once."""
+    report = _report_postgresql if connection.vendor == "postgresql" else _report_portable
+    with transaction.atomic():
+        return report(
+            world=world, item_id=item_id, item_name=item_name, quantity=quantity, value=value
+        )
+
+
+# --- PostgreSQL: the hot path in a handful of plain statements (no ORM object graphs) ----
+
+_P = Party._meta.db_table
+_D = Drop._meta.db_table
+
+_SQL_LOCK_OPEN = (
+    f"SELECT id, last_drop_at, total_drops, total_value FROM {_P} "
+    "WHERE world = %s AND ended_at IS NULL FOR UPDATE"
+)
+# A stale party ends at the moment it went idle (never revived, never later than the truth).
+_SQL_END_STALE = f"UPDATE {_P} SET ended_at = last_drop_at + %s WHERE id = %s"
+_SQL_CREATE = (
+    f"INSERT INTO {_P} (world, created_at, last_drop_at, ended_at, total_drops, total_value) "
+    "VALUES (%s, %s, %s, NULL, 0, 0) "
+    "ON CONFLICT (world) WHERE ended_at IS NULL DO NOTHING RETURNING id"
+)
+_SQL_FIND_DUPLICATE = (
+    f"SELECT received_at FROM {_D} "
+    "WHERE party_id = %s AND item_id = %s AND quantity = %s AND received_at > %s "
+    "ORDER BY received_at DESC LIMIT 1"
+)
+# Insert the drop and move the party's totals in one statement.
+_SQL_ADD_DROP = f"""
+WITH d AS (
+    INSERT INTO {_D} (party_id, item_id, item_name, quantity, value, received_at)
+    VALUES (%(party)s, %(item_id)s, %(item_name)s, %(quantity)s, %(value)s, %(now)s)
+    RETURNING id, value
+)
+UPDATE {_P} p SET
+    total_drops = p.total_drops + 1,
+    total_value = p.total_value + d.value,
+    last_drop_at = GREATEST(p.last_drop_at, %(now)s),
+    biggest_drop_id = CASE
+        WHEN p.biggest_drop_id IS NULL
+          OR d.value > (SELECT b.value FROM {_D} b WHERE b.id = p.biggest_drop_id)
+        THEN d.id ELSE p.biggest_drop_id END
+FROM d WHERE p.id = %(party)s
+RETURNING p.total_drops, p.total_value
+"""
+
+
+def _report_postgresql(
+    *, world: int, item_id: int, item_name: str, quantity: int, value: int
+) -> DropResult:
+    idle = _idle_timeout()
+    with connection.cursor() as cursor:
+        for _attempt in range(_MAX_ATTEMPTS):
+            cursor.execute(_SQL_LOCK_OPEN, [world])
+            row = cursor.fetchone()
+            now = timezone.now()
+            if row is not None and row[1] <= now - idle:
+                cursor.execute(_SQL_END_STALE, [idle, row[0]])
+                row = None
+            if row is None:
+                cursor.execute(_SQL_CREATE, [world, now, now])
+                created = cursor.fetchone()
+                if created is None:
+                    # Another request opened this world's party and committed: lock that one.
+                    continue
+                party_id, status = created[0], "party_created"
+            else:
+                party_id, status = row[0], "drop_added"
+                cursor.execute(
+                    _SQL_FIND_DUPLICATE, [party_id, item_id, quantity, now - _duplicate_window()]
+                )
+                duplicate = cursor.fetchone()
+                if duplicate is not None:
+                    return DropResult(
+                        status="ignored",
+                        party_id=party_id,
+                        world=world,
+                        total_drops=row[2],
+                        avg_drop_value=_avg(row[3], row[2]),
+                        duplicate_age_seconds=max(0.0, (now - duplicate[0]).total_seconds()),
+                    )
+            cursor.execute(
+                _SQL_ADD_DROP,
+                {
+                    "party": party_id,
+                    "item_id": item_id,
+                    "item_name": item_name,
+                    "quantity": quantity,
+                    "value": value,
+                    "now": now,
+                },
+            )
+            total_drops, total_value = cursor.fetchone()
+            return DropResult(
+                status=status,
+                party_id=party_id,
+                world=world,
+                total_drops=total_drops,
+                avg_drop_value=_avg(total_value, total_drops),
+            )
+    raise RuntimeError(f"could not open or lock a party on world {world}")
+
+
+# --- Any other database (SQLite in embedded mode): the same steps through the ORM ----
+
+
+def _report_portable(
+    *, world: int, item_id: int, item_name: str, quantity: int, value: int
+) -> DropResult:
+    idle = _idle_timeout()
+    fields = ("id", "last_drop_at", "total_drops", "total_value")
+    for _attempt in range(_MAX_ATTEMPTS):
+        row = (
+            Party.objects.select_for_update()
+            .filter(world=world, ended_at=None)
+            .values_list(*fields)
+            .first()
+        )
+        now = timezone.now()
+        if row is not None and row[1] <= now - idle:
+            Party.objects.filter(pk=row[0]).update(ended_at=F("last_drop_at") + idle)
+            row = None
+        if row is None:
+            try:
+                with transaction.atomic():
+                    party_id = Party.objects.create(
+                        world=world, created_at=now, last_drop_at=now
+                    ).pk
+            except IntegrityError:
+                continue  # lost the race for this world's open party: lock the winner's
+            status: DropStatus = "party_created"
+        else:
+            party_id, status = row[0], "drop_added"
+            duplicate_at = (
+                Drop.objects.filter(
+                    party_id=party_id,
+                    item_id=item_id,
+                    quantity=quantity,
+                    received_at__gt=now - _duplicate_window(),
+                )
+                .order_by("-received_at")
+                .values_list("received_at", flat=True)
+                .first()
+            )
+            if duplicate_at is not None:
+                return DropResult(
+                    status="ignored",
+                    party_id=party_id,
+                    world=world,
+                    total_drops=row[2],
+                    avg_drop_value=_avg(row[3], row[2]),
+                    duplicate_age_seconds=max(0.0, (now - duplicate_at).total_seconds()),
+                )
+        drop = Drop.objects.create(
+            party_id=party_id,
+            item_id=item_id,
+            item_name=item_name,
+            quantity=quantity,
+            value=value,
+            received_at=now,
+        )
+        biggest_value = Subquery(
+            Drop.objects.filter(pk=OuterRef("biggest_drop_id")).values("value")[:1]
+        )
+        Party.objects.filter(pk=party_id).update(
+            total_drops=F("total_drops") + 1,
+            total_value=F("total_value") + value,
+            last_drop_at=Greatest(F("last_drop_at"), Value(now)),
+            biggest_drop_id=Case(
+                When(biggest_drop_id=None, then=Value(drop.pk)),
+                When(GreaterThan(Value(value), biggest_value), then=Value(drop.pk)),
+                default=F("biggest_drop_id"),
+                output_field=BigIntegerField(),
+            ),
+        )
+        total_drops, total_value = Party.objects.filter(pk=party_id).values_list(
+            "total_drops", "total_value"
+        )[0]
+        return DropResult(
+            status=status,
+            party_id=party_id,
+            world=world,
+            total_drops=total_drops,
+            avg_drop_value=_avg(total_value, total_drops),
+        )
+    raise RuntimeError(f"could not open or lock a party on world {world}")
+
+
+_ENDED_FIELDS = ("id", "world", "total_drops", "total_value", "created_at", "last_drop_at")
+
+
+def _ended(row: tuple, ended_at: datetime) -> EndedParty:
+    party_id, world, total_drops, total_value, created_at, last_drop_at = row
+    return EndedParty(
+        id=party_id,
+        world=world,
+        total_drops=total_drops,
+        avg_drop=_avg(total_value, total_drops),
+        created_at=created_at,
+        last_drop_at=last_drop_at,
+        ended_at=ended_at,
+    )
+
+
+def party_end_idle(*, now: datetime | None = None) -> list[EndedParty]:
+    """End every open party without a drop for DROP_PARTY_IDLE_SECONDS; return them."""
+    now = now or timezone.now()
+    idle = _idle_timeout()
+    cutoff = now - idle
+    with transaction.atomic():
+        # Parties a drop is being written to right now are skipped, not waited for: that drop
+        # transaction ends them itself if they are stale, or keeps them alive.
+        rows = list(
+            Party.objects.select_for_update(skip_locked=True)
+            .filter(ended_at=None, last_drop_at__lte=cutoff)
+            .order_by("id")
+            .values_list(*_ENDED_FIELDS)
+        )
+        if not rows:
+            return []
+        # One conditional UPDATE for all of them; each ends when it went idle, not when swept.
+        Party.objects.filter(
+            pk__in=[row[0] for row in rows], ended_at=None, last_drop_at__lte=cutoff
+        ).update(ended_at=F("last_drop_at") + idle)
+    ended = [_ended(row, row[5] + idle) for row in rows]
+    for party in ended:
+        logger.info(
+            "drop party %s on world %s ended after %.1f idle minutes (%s drops)",
+            party.id,
+            party.world,
+            idle.total_seconds() / 60,
+            party.total_drops,
+            extra={"party_id": party.id, "world": party.world},
+        )
+    return ended
+
+
+def party_end(*, party_id: int, now: datetime | None = None) -> EndedParty | None:
+    """End one party now (admin action); None when it had already ended."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Party.objects.select_for_update()
+            .filter(pk=party_id)
+            .values_list(*_ENDED_FIELDS, "ended_at")
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"Party {party_id} does not exist.")
+        if row[6] is not None:
+            return None
+        # A party already idle past the timeout ended back then, not at this click.
+        Party.objects.filter(pk=party_id, ended_at=None).update(
+            ended_at=Least(F("last_drop_at") + _idle_timeout(), Value(now))
+        )
+        ended_at = min(row[5] + _idle_timeout(), now)
+    return _ended(row[:6], ended_at)
