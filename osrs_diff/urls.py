@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from osrs_diff import views
+from osrs_diff.api_tasks import TaskStatusView
 from osrs_diff.routing import route
 
 handler400 = "osrs_diff.exceptions.handler400"
@@ -24,8 +25,10 @@ urlpatterns = [
     route("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     route("auth/me", views.MeView.as_view(), name="auth-me"),
     path("api-auth/", include("rest_framework.urls")),
-    path("", include("players.urls")),
+    route("tasks/<task_id>", TaskStatusView.as_view(), name="task-status"),
+    # hiscores first: its `players/stats` must win over players' `players/<username>`.
     path("", include("hiscores.urls")),
+    path("", include("players.urls")),
     path("", include("history.urls")),
     path("", include("drops.urls")),
     # Last: anything unmatched is a 404 in the API's error format (even with DEBUG on).

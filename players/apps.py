@@ -2,4 +2,6 @@ from django.apps import AppConfig
 
 
 class PlayersConfig(AppConfig):
+    """Tracked players, game modes and their per-player fetch schedules."""
+
     name = "players"

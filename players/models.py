@@ -1,1 +1,74 @@
-from django.db import models  # noqa: F401
+"""Tracked players and the history of their game-mode changes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from players.game_modes import GameMode
+
+MIN_FETCH_INTERVAL_MINUTES = 5
+MAX_FETCH_INTERVAL_MINUTES = 10_080  # one week
+DEFAULT_FETCH_INTERVAL_MINUTES = 60
+
+
+class Player(models.Model):
+    """An OSRS account the service tracks, with the link to its fetch schedule."""
+
+    username = models.CharField(max_length=12, help_text="The name as the operator typed it.")
+    # Every lookup by name goes through this key; the unique index keeps one row per account.
+    username_key = models.CharField(max_length=12, unique=True, editable=False)
+    game_mode = models.CharField(
+        max_length=16, choices=GameMode.choices, default=GameMode.REGULAR, db_index=True
+    )
+    fetch_interval_minutes = models.PositiveIntegerField(default=DEFAULT_FETCH_INTERVAL_MINUTES)
+    is_active = models.BooleanField(default=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_fetched = models.DateTimeField(null=True, blank=True)
+    last_changed = models.DateTimeField(null=True, blank=True)
+    game_mode_checked_at = models.DateTimeField(null=True, blank=True)
+    # The id lives here so the database keeps the link honest; players/schedules.py owns the task.
+    fetch_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="player",
+    )
+
+    class Meta:
+        ordering = ["username_key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    fetch_interval_minutes__gte=MIN_FETCH_INTERVAL_MINUTES,
+                    fetch_interval_minutes__lte=MAX_FETCH_INTERVAL_MINUTES,
+                ),
+                name="player_fetch_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(game_mode__in=GameMode.values), name="player_game_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class GameModeChange(models.Model):
+    """One detected downward move, e.g. the day a hardcore died."""
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="game_mode_changes")
+    from_mode = models.CharField(max_length=16, choices=GameMode.choices)
+    to_mode = models.CharField(max_length=16, choices=GameMode.choices)
+    detected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        indexes = [models.Index(fields=["player", "-detected_at"], name="gmc_player_detected")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.player_id}: {self.from_mode} -> {self.to_mode} at {self.detected_at:%Y-%m-%d}"
+        )

@@ -1,0 +1,439 @@
+"""The per-player django-celery-beat PeriodicTask: the only module that touches those models.
+
+Every PeriodicTask write makes beat reload every task, and re-saving a never-run task can push its
+first run back, so the functions here compute the desired state and write only what differs.
+Bulk paths use bulk_create/bulk_update and call `PeriodicTasks.update_changed()` once, because
+bulk writes bypass the model signals beat relies on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.db import router, transaction
+from django.db.models import Q
+from django.db.models.deletion import Collector
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+
+from players.models import Player
+
+logger = logging.getLogger(__name__)
+
+FETCH_TASK = "hiscores.fetch_player"
+TASK_NAME_PREFIX = "players.fetch_hiscores:"
+_NAME_PATTERN = re.compile(rf"^{re.escape(TASK_NAME_PREFIX)}(\d+)$")
+# Spreads sequential player ids evenly over an interval (low-discrepancy golden-ratio sequence).
+_GOLDEN = 0.6180339887498949
+
+
+class SyncAction(StrEnum):
+    CREATED = "created"
+    ADOPTED = "adopted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def task_name(player_id: int) -> str:
+    return f"{TASK_NAME_PREFIX}{player_id}"
+
+
+def stagger_offset(*, player_id: int, interval_minutes: int) -> timedelta:
+    """Where in its interval a player's first run falls, so new players never fire together."""
+    fraction = (player_id * _GOLDEN) % 1.0
+    return timedelta(seconds=int(fraction * interval_minutes * 60))
+
+
+def first_run_at(*, player_id: int, interval_minutes: int, now: datetime) -> datetime:
+    return now + stagger_offset(player_id=player_id, interval_minutes=interval_minutes)
+
+
+# --- Interval schedules: one shared row per cadence, never deleted (its FK cascades) ----
+
+
+def interval_for(minutes: int) -> IntervalSchedule:
+    return intervals_for([minutes])[minutes]
+
+
+def intervals_for(minutes: Iterable[int]) -> dict[int, IntervalSchedule]:
+    """The shared IntervalSchedule of each cadence, creating the missing ones."""
+    wanted = set(minutes)
+    found: dict[int, IntervalSchedule] = {}
+    for interval in IntervalSchedule.objects.filter(
+        every__in=wanted, period=IntervalSchedule.MINUTES
+    ).order_by("-pk"):
+        found[interval.every] = interval  # lowest pk wins: stable when duplicates exist
+    for every in wanted - found.keys():
+        found[every] = IntervalSchedule.objects.create(every=every, period=IntervalSchedule.MINUTES)
+    return found
+
+
+def _interval_seconds(task: PeriodicTask) -> int | None:
+    if task.interval_id is None:
+        return None
+    interval = task.interval
+    return int(interval.schedule.run_every.total_seconds())
+
+
+# --- Desired state ----
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return None  # unreadable JSON always counts as drift
+
+
+def differences(
+    task: PeriodicTask, player: Player, interval: IntervalSchedule, *, now: datetime
+) -> dict[str, Any]:
+    """Field -> desired value for every field of `task` that does not match `player`."""
+    diff: dict[str, Any] = {}
+    if task.name != task_name(player.pk):
+        diff["name"] = task_name(player.pk)
+    if task.task != FETCH_TASK:
+        diff["task"] = FETCH_TASK
+    if _interval_seconds(task) != player.fetch_interval_minutes * 60:
+        diff["interval"] = interval
+    for other in ("crontab", "solar", "clocked"):
+        if getattr(task, f"{other}_id") is not None:
+            diff[other] = None
+    if _loads(task.args, []) != []:
+        diff["args"] = "[]"
+    if _loads(task.kwargs, {}) != {"player_id": player.pk}:
+        diff["kwargs"] = json.dumps({"player_id": player.pk})
+    # A fetch still queued when the next one is due is pointless: let the broker drop it.
+    expire_seconds = player.fetch_interval_minutes * 60
+    if task.expire_seconds != expire_seconds:
+        diff["expire_seconds"] = expire_seconds
+    if task.expires is not None:
+        diff["expires"] = None
+    if task.one_off:
+        diff["one_off"] = False
+    if task.enabled != player.is_active:
+        diff["enabled"] = player.is_active
+        if player.is_active:
+            # Resuming many players at once must not fire them together either.
+            diff["start_time"] = first_run_at(
+                player_id=player.pk, interval_minutes=player.fetch_interval_minutes, now=now
+            )
+        else:
+            diff["last_run_at"] = None  # what PeriodicTask.save() does on disable
+    return diff
+
+
+def _new_task(player: Player, interval: IntervalSchedule, *, now: datetime) -> PeriodicTask:
+    return PeriodicTask(
+        name=task_name(player.pk),
+        task=FETCH_TASK,
+        interval=interval,
+        args="[]",
+        kwargs=json.dumps({"player_id": player.pk}),
+        headers="{}",
+        enabled=player.is_active,
+        expire_seconds=player.fetch_interval_minutes * 60,
+        start_time=first_run_at(
+            player_id=player.pk, interval_minutes=player.fetch_interval_minutes, now=now
+        ),
+        description=f"Hiscores fetch for {player.username}",
+    )
+
+
+# --- One player (called from services inside their transaction) ----
+
+
+def player_schedule_sync(*, player: Player, now: datetime | None = None) -> SyncAction:
+    """Make the player's PeriodicTask match it: create, adopt or fix it, or do nothing."""
+    now = now or timezone.now()
+    interval = interval_for(player.fetch_interval_minutes)
+    if player.fetch_task_id is None:
+        task = (
+            PeriodicTask.objects.select_related("interval")
+            .filter(name=task_name(player.pk), player__isnull=True)
+            .first()
+        )
+        if task is None:
+            task = _new_task(player, interval, now=now)
+            task.save()  # the save signal tells beat
+            action = SyncAction.CREATED
+        else:
+            _save_differences(task, differences(task, player, interval, now=now))
+            action = SyncAction.ADOPTED
+        Player.objects.filter(pk=player.pk).update(fetch_task=task)
+        player.fetch_task = task
+        return action
+    task = player.fetch_task
+    diff = differences(task, player, interval, now=now)
+    if not diff:
+        return SyncAction.UNCHANGED
+    _save_differences(task, diff)
+    return SyncAction.UPDATED
+
+
+def _save_differences(task: PeriodicTask, diff: dict[str, Any]) -> None:
+    if not diff:
+        return
+    for name, value in diff.items():
+        setattr(task, name, value)
+    fields = set(diff) | {"date_changed"}
+    if "enabled" in diff:
+        fields.add("last_run_at")  # save() clears it on disable
+    task.save(update_fields=sorted(fields))
+
+
+def schedules_delete(*, task_ids: Sequence[int]) -> int:
+    """Delete these PeriodicTasks with one beat notification (none when nothing was deleted)."""
+    deleted = _delete_silently([pk for pk in task_ids if pk is not None])
+    if deleted:
+        PeriodicTasks.update_changed()
+    return deleted
+
+
+# --- Bulk paths ----
+
+
+def schedules_create_bulk(*, players: Sequence[Player], now: datetime | None = None) -> int:
+    """Create and link the tasks of freshly created players: one bulk insert, one beat notice."""
+    now = now or timezone.now()
+    players = [player for player in players if player.fetch_task_id is None]
+    if not players:
+        return 0
+    intervals = intervals_for({player.fetch_interval_minutes for player in players})
+    # A leftover unlinked task with one of these names would break the insert: it is an orphan.
+    stale = PeriodicTask.objects.filter(
+        name__in=[task_name(player.pk) for player in players], player__isnull=True
+    ).values_list("pk", flat=True)
+    _delete_silently(list(stale))
+    tasks = PeriodicTask.objects.bulk_create(
+        [_new_task(player, intervals[player.fetch_interval_minutes], now=now) for player in players]
+    )
+    for player, task in zip(players, tasks, strict=True):
+        player.fetch_task = task
+    Player.objects.bulk_update(players, ["fetch_task"])
+    PeriodicTasks.update_changed()
+    return len(tasks)
+
+
+def _delete_silently(task_ids: list[int]) -> int:
+    """Delete through the ORM (SET_NULL on players, any cascades) without per-row beat notices."""
+    if not task_ids:
+        return 0
+    tasks = list(PeriodicTask.objects.filter(pk__in=task_ids))
+    for task in tasks:
+        task.no_changes = True  # the pre_delete signal skips rows marked like this
+    collector = Collector(using=router.db_for_write(PeriodicTask))
+    collector.collect(tasks)
+    collector.delete()
+    return len(tasks)
+
+
+@dataclass
+class DriftReport:
+    """What `schedules_sync_all` found (and repaired unless it was a dry run)."""
+
+    players: int = 0
+    missing_task: int = 0
+    adopted_task: int = 0
+    orphan_task: int = 0
+    wrong_interval: int = 0
+    wrong_enabled: int = 0
+    wrong_other: int = 0
+    dry_run: bool = False
+    examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def drift(self) -> int:
+        return (
+            self.missing_task
+            + self.adopted_task
+            + self.orphan_task
+            + self.wrong_interval
+            + self.wrong_enabled
+            + self.wrong_other
+        )
+
+    def note(self, kind: str, example: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+        if len(self.examples[kind]) < 10:
+            self.examples[kind].append(example)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "players": self.players,
+            "missing_task": self.missing_task,
+            "adopted_task": self.adopted_task,
+            "orphan_task": self.orphan_task,
+            "wrong_interval": self.wrong_interval,
+            "wrong_enabled": self.wrong_enabled,
+            "wrong_other": self.wrong_other,
+            "dry_run": self.dry_run,
+        }
+
+
+def _task_player_id(task: PeriodicTask) -> int | None:
+    match = _NAME_PATTERN.match(task.name)
+    if match:
+        return int(match.group(1))
+    kwargs = _loads(task.kwargs, {})
+    if task.task == FETCH_TASK and isinstance(kwargs, dict):
+        value = kwargs.get("player_id")
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _unlinked_player_tasks() -> list[PeriodicTask]:
+    """Per-player fetch tasks no player points at: adoptable leftovers or orphans."""
+    return list(
+        PeriodicTask.objects.select_related("interval")
+        .filter(player__isnull=True)
+        .filter(Q(name__startswith=TASK_NAME_PREFIX) | Q(task=FETCH_TASK))
+        .order_by("pk")
+    )
+
+
+def schedules_sync_all(
+    *,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    now: datetime | None = None,
+    progress: Any = None,
+) -> DriftReport:
+    """Find and repair drift between players and their tasks, in bulk and idempotently.
+
+    Drift: a player without a task (an unlinked task of the same player, e.g. from an older
+    scheduling, is adopted rather than duplicated), an orphan task, a task with the wrong
+    interval, enabled flag or other field. Nothing is written when nothing differs.
+    """
+    now = now or timezone.now()
+    report = DriftReport(dry_run=dry_run)
+    missing_ids = set(Player.objects.filter(fetch_task__isnull=True).values_list("pk", flat=True))
+
+    # Pick at most one unlinked task per player that lacks one; every other is an orphan.
+    adoptable: dict[int, PeriodicTask] = {}
+    orphans: list[PeriodicTask] = []
+    for task in _unlinked_player_tasks():
+        player_id = _task_player_id(task)
+        if player_id not in missing_ids:
+            orphans.append(task)
+            continue
+        current = adoptable.get(player_id)
+        if current is None:
+            adoptable[player_id] = task
+        elif task.name == task_name(player_id) and current.name != task.name:
+            orphans.append(current)  # prefer the task that already has the canonical name
+            adoptable[player_id] = task
+        else:
+            orphans.append(task)
+    for task in orphans:
+        report.note("orphan_task", task.name)
+
+    wrote = False
+    try:
+        if orphans and not dry_run:
+            with transaction.atomic():
+                _delete_silently([task.pk for task in orphans])
+            wrote = True
+        last_pk = 0
+        while True:
+            with transaction.atomic():
+                batch = Player.objects.select_related("fetch_task__interval").filter(pk__gt=last_pk)
+                if not dry_run:
+                    batch = batch.select_for_update(of=("self",))
+                players = list(batch.order_by("pk")[:batch_size])
+                if not players:
+                    break
+                last_pk = players[-1].pk
+                report.players += len(players)
+                wrote |= _sync_batch(players, adoptable, report, dry_run=dry_run, now=now)
+            if progress is not None:
+                progress.update(len(players))
+    finally:
+        if wrote:
+            PeriodicTasks.update_changed()
+    return report
+
+
+def _sync_batch(
+    players: list[Player],
+    adoptable: dict[int, PeriodicTask],
+    report: DriftReport,
+    *,
+    dry_run: bool,
+    now: datetime,
+) -> bool:
+    intervals = intervals_for({player.fetch_interval_minutes for player in players})
+    to_update: list[PeriodicTask] = []
+    fields: set[str] = set()
+    to_link: list[Player] = []
+    to_create: list[Player] = []
+    for player in players:
+        interval = intervals[player.fetch_interval_minutes]
+        task = player.fetch_task
+        adopted = task is None and player.pk in adoptable
+        if adopted:
+            task = adoptable.pop(player.pk)
+            report.note("adopted_task", player.username)
+        elif task is None:
+            report.note("missing_task", player.username)
+            to_create.append(player)
+            continue
+        diff = differences(task, player, interval, now=now)
+        if not adopted:
+            if "interval" in diff:
+                report.note("wrong_interval", player.username)
+            if "enabled" in diff:
+                report.note("wrong_enabled", player.username)
+            if diff.keys() - {"interval", "enabled", "start_time", "last_run_at"}:
+                report.note("wrong_other", player.username)
+        if diff:
+            for name, value in diff.items():
+                setattr(task, name, value)
+            fields |= diff.keys()
+            if "enabled" in diff:
+                fields.add("last_run_at")
+            to_update.append(task)
+        if adopted:
+            player.fetch_task = task
+            to_link.append(player)
+    if dry_run or not (to_update or to_link or to_create):
+        return False
+    if to_update:
+        for task in to_update:
+            task.date_changed = now
+        PeriodicTask.objects.bulk_update(to_update, sorted(fields | {"date_changed"}))
+    if to_link:
+        Player.objects.bulk_update(to_link, ["fetch_task"])
+    if to_create:
+        tasks = PeriodicTask.objects.bulk_create(
+            [_new_task(p, intervals[p.fetch_interval_minutes], now=now) for p in to_create]
+        )
+        for player, task in zip(to_create, tasks, strict=True):
+            player.fetch_task = task
+        Player.objects.bulk_update(to_create, ["fetch_task"])
+    return True
+
+
+def schedule_next_run(task: PeriodicTask) -> datetime | None:
+    """When beat will next send this task (None when disabled)."""
+    if not task.enabled or task.interval_id is None:
+        return None
+    every = task.interval.schedule.run_every
+    if task.last_run_at is not None:
+        due = task.last_run_at + every
+    elif task.start_time is not None:
+        due = task.start_time
+    else:
+        due = task.date_changed + every
+    if task.start_time is not None and task.start_time > due:
+        due = task.start_time
+    return due

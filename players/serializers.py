@@ -1,0 +1,90 @@
+"""Input and output shapes of the players API (no side effects: services do the writes)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from players.game_modes import GameMode, Outcome
+from players.models import (
+    DEFAULT_FETCH_INTERVAL_MINUTES,
+    MAX_FETCH_INTERVAL_MINUTES,
+    MIN_FETCH_INTERVAL_MINUTES,
+    Player,
+)
+
+
+def _interval_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=MIN_FETCH_INTERVAL_MINUTES, max_value=MAX_FETCH_INTERVAL_MINUTES, **kwargs
+    )
+
+
+class RejectUnknownFieldsMixin:
+    """A typo or a read-only field in a write body is a 400, not silently ignored."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be set here."] for name in unknown}
+            )
+        return attrs
+
+
+class PlayerCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    # Name rules are checked by the service so every interface gets the same messages.
+    username = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=64)
+    fetch_interval_minutes = _interval_field(default=DEFAULT_FETCH_INTERVAL_MINUTES)
+
+
+class PlayerUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    fetch_interval_minutes = _interval_field(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class PlayerSerializer(serializers.ModelSerializer):
+    schedule_id = serializers.IntegerField(source="fetch_task_id", allow_null=True)
+
+    class Meta:
+        model = Player
+        fields = [
+            "id",
+            "username",
+            "game_mode",
+            "fetch_interval_minutes",
+            "is_active",
+            "schedule_id",
+            "created_at",
+            "last_fetched",
+            "last_changed",
+            "game_mode_checked_at",
+        ]
+        read_only_fields = fields
+
+
+class GameModeCheckSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    previous_mode = serializers.ChoiceField(choices=GameMode.choices)
+    game_mode = serializers.ChoiceField(choices=GameMode.choices)
+    changed = serializers.BooleanField()
+    detected_mode = serializers.ChoiceField(
+        choices=GameMode.choices,
+        allow_null=True,
+        help_text="What the boards showed; null when the reading was not definite.",
+    )
+    outcome = serializers.ChoiceField(choices=[o.value for o in Outcome])
+
+
+class ScheduleSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    schedule_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    interval_minutes = serializers.IntegerField(allow_null=True)
+    enabled = serializers.BooleanField()
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    next_run_at = serializers.DateTimeField(allow_null=True)
+    total_run_count = serializers.IntegerField()
+
+
+class TaskStartedSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
