@@ -1,4 +1,4 @@
-"""player_create: detection against the hiscores, 409 for every spelling, nothing stored on errors."""
+"""player_create: detection, 409 for every spelling, nothing stored on errors."""
 
 import pytest
 from django_celery_beat.models import PeriodicTask
@@ -93,9 +93,7 @@ def test_first_runs_are_spread_over_the_interval(hiscores):
     for name in names:
         hiscores.add(name, regular=1000)
     players = [services.player_create(username=name).player for name in names]
-    starts = [
-        (p.fetch_task.start_time - p.created_at).total_seconds() for p in players
-    ]
+    starts = [(p.fetch_task.start_time - p.created_at).total_seconds() for p in players]
     assert all(0 <= offset < 3600 for offset in starts)
     # every quarter of the hour gets some of them, none gets most of them
     quarters = [int(offset // 900) for offset in starts]
