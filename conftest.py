@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# App fixture modules: hiscores.testing provides `fake_hiscores` (the loopback fake hiscores).
+pytest_plugins = ["hiscores.testing"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings

@@ -301,6 +301,18 @@ OSRS_HISCORES_USER_AGENT = env.str(
 )
 # Requests per second across every process (token bucket in Redis); 0 disables the limit.
 OSRS_HISCORES_RATE = env.float("OSRS_HISCORES_RATE", default=0.5)
+# Longest a caller queues for a rate-limit slot before failing with "rate limited".
+OSRS_HISCORES_MAX_WAIT = env.float("OSRS_HISCORES_MAX_WAIT", default=30.0)
+OSRS_HISCORES_CONNECT_TIMEOUT = env.float("OSRS_HISCORES_CONNECT_TIMEOUT", default=5.0)
+OSRS_HISCORES_READ_TIMEOUT = env.float("OSRS_HISCORES_READ_TIMEOUT", default=10.0)
+# Seconds before each retry of a transient failure (one retry per entry), +/- jitter (fraction).
+OSRS_HISCORES_RETRY_DELAYS = [
+    float(d) for d in env.list("OSRS_HISCORES_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])
+]
+OSRS_HISCORES_RETRY_JITTER = env.float("OSRS_HISCORES_RETRY_JITTER", default=0.25)
+# Circuit breaker: opens after this many consecutive transient failures, probes after cooldown.
+OSRS_HISCORES_BREAKER_THRESHOLD = env.int("OSRS_HISCORES_BREAKER_THRESHOLD", default=5)
+OSRS_HISCORES_BREAKER_COOLDOWN = env.float("OSRS_HISCORES_BREAKER_COOLDOWN", default=30.0)
 
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)

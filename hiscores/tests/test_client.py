@@ -1,0 +1,313 @@
+import pickle
+
+import httpx
+import pytest
+import respx
+import time_machine
+
+from hiscores.breaker import CircuitBreaker
+from hiscores.client import (
+    Board,
+    HiscoresClient,
+    HiscoresUnavailable,
+    PlayerNotFound,
+)
+from hiscores.fakes import dumps_body, make_hiscores_body
+from hiscores.ratelimit import RateLimiter
+from hiscores.state import LocalStore
+from osrs_diff.exceptions import ServiceError
+
+BASE = "https://hiscores.test"
+URL = f"{BASE}/m=hiscore_oldschool/index_lite.json"
+BODY = dumps_body(make_hiscores_body({"attack": 1_000_000, "zulrah": 12}))
+
+
+class Sleeps(list):
+    """Records requested sleeps instead of sleeping."""
+
+    def __call__(self, seconds):
+        self.append(round(seconds, 6))
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def breaker():
+    return CircuitBreaker(store=LocalStore(), threshold=5, cooldown=30)
+
+
+@pytest.fixture
+def client(sleeps, breaker):
+    c = HiscoresClient(
+        base_url=BASE,
+        user_agent="osrs-diff-tests/1.0 (ops@example.com)",
+        retry_delays=(2, 4, 8, 16, 32),
+        retry_jitter=0,
+        breaker=breaker,
+        sleep=sleeps,
+    )
+    yield c
+    c.close()
+
+
+@respx.mock
+def test_it_fetches_one_board_with_a_descriptive_user_agent(client):
+    route = respx.get(URL).respond(200, content=BODY)
+
+    result = client.fetch("Lynx_Titan")
+
+    request = route.calls.last.request
+    assert request.url.params["player"] == "Lynx Titan"
+    assert request.headers["User-Agent"] == "osrs-diff-tests/1.0 (ops@example.com)"
+    assert result.board is Board.REGULAR
+    assert result.skills["attack"].experience == 1_000_000
+    assert result.bosses["zulrah"].score == 12
+
+
+@respx.mock
+@pytest.mark.parametrize("board", list(Board))
+def test_it_asks_the_board_it_is_told(client, board):
+    route = respx.get(f"{BASE}/m={board.value}/index_lite.json").respond(200, content=BODY)
+    assert client.fetch("zezima", board).board is board
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_404_is_player_not_found_and_never_retried(client, sleeps, breaker):
+    route = respx.get(URL).respond(404, html="<html><body>Page not found</body></html>")
+
+    with pytest.raises(PlayerNotFound) as exc:
+        client.fetch("nobody here")
+
+    assert route.call_count == 1 and sleeps == []
+    assert exc.value.status_code == 404 and exc.value.error_code == "player_not_on_hiscores"
+    assert breaker.state()["consecutive_failures"] == 0
+
+
+def test_an_impossible_name_is_not_found_without_a_request(client):
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(URL).respond(200, content=BODY)
+        for name in ("", "   ", "a" * 13):
+            with pytest.raises(PlayerNotFound):
+                client.fetch(name)
+        assert route.call_count == 0
+
+
+TRANSIENT = [
+    pytest.param({"status_code": 500}, "http_status", id="500"),
+    pytest.param({"status_code": 502}, "http_status", id="502"),
+    pytest.param({"status_code": 503, "html": "<h1>Unavailable</h1>"}, "http_status", id="503"),
+    pytest.param({"status_code": 429}, "http_status", id="429"),
+    pytest.param({"status_code": 403, "html": "blocked"}, "http_status", id="403"),
+    pytest.param(
+        {"status_code": 200, "html": "<html>maintenance</html>"}, "malformed_body", id="html-200"
+    ),
+    pytest.param({"status_code": 200, "content": BODY[:500]}, "malformed_body", id="truncated"),
+    pytest.param({"status_code": 200, "content": b""}, "malformed_body", id="empty"),
+    pytest.param(httpx.ReadTimeout("slow"), "timeout", id="read-timeout"),
+    pytest.param(httpx.ConnectTimeout("slow"), "timeout", id="connect-timeout"),
+    pytest.param(httpx.ConnectError("refused"), "connection_error", id="connect-error"),
+    pytest.param(httpx.RemoteProtocolError("reset"), "connection_error", id="disconnect"),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(("answer", "reason"), TRANSIENT)
+def test_transient_failures_are_retried_with_backoff_then_raised(client, sleeps, answer, reason):
+    route = respx.get(URL)
+    if isinstance(answer, Exception):
+        route.side_effect = answer
+    else:
+        route.respond(**answer)
+    client.breaker.threshold = 100  # this test is about retries, not the breaker
+
+    with pytest.raises(HiscoresUnavailable) as exc:
+        client.fetch("zezima")
+
+    assert exc.value.reason == reason
+    assert exc.value.status_code == 503 and exc.value.error_code == "hiscores_unavailable"
+    assert route.call_count == 6  # one attempt and five retries
+    assert sleeps == [2, 4, 8, 16, 32]
+
+
+@respx.mock
+def test_it_recovers_when_a_retry_succeeds(client, sleeps):
+    route = respx.get(URL)
+    route.side_effect = [
+        httpx.Response(503),
+        httpx.Response(200, html="<html>busy</html>"),
+        httpx.Response(200, content=BODY),
+    ]
+
+    result = client.fetch("zezima")
+
+    assert result.skills["attack"].experience == 1_000_000
+    assert route.call_count == 3 and sleeps == [2, 4]
+    assert client.breaker.state()["consecutive_failures"] == 0  # the success reset the streak
+
+
+def test_backoff_has_jitter_within_bounds():
+    values = iter([0.0, 1.0, 0.5])
+    c = HiscoresClient(base_url=BASE, retry_jitter=0.25, rng=lambda: next(values))
+    assert c.backoff_delay(0) == 1.5  # 2 s - 25 %
+    assert c.backoff_delay(1) == 5.0  # 4 s + 25 %
+    assert c.backoff_delay(4) == 32.0
+    c.close()
+
+
+@respx.mock
+def test_a_longer_retry_after_is_honoured(client, sleeps):
+    route = respx.get(URL)
+    route.side_effect = [
+        httpx.Response(429, headers={"Retry-After": "7"}),
+        httpx.Response(429, headers={"Retry-After": "3600"}),
+        httpx.Response(200, content=BODY),
+    ]
+    client.fetch("zezima")
+    assert sleeps == [7, 60]  # capped at max_retry_after
+
+
+@respx.mock
+def test_the_breaker_opens_after_five_failures_fails_fast_and_recovers(sleeps):
+    breaker = CircuitBreaker(store=LocalStore(), threshold=5, cooldown=30)
+    client = HiscoresClient(base_url=BASE, retry_delays=(), breaker=breaker, sleep=sleeps)
+    route = respx.get(URL).respond(503)
+
+    with time_machine.travel("2026-11-20 12:00:00Z", tick=False) as traveller:
+        for _ in range(5):
+            with pytest.raises(HiscoresUnavailable):
+                client.fetch("zezima")
+        assert breaker.state()["state"] == "open"
+
+        # Open: fails fast, nothing is sent.
+        with pytest.raises(HiscoresUnavailable) as exc:
+            client.fetch("zezima")
+        assert exc.value.reason == "circuit_open" and exc.value.retry_after == 30
+        assert route.call_count == 5
+
+        traveller.shift(29)
+        with pytest.raises(HiscoresUnavailable, match="circuit breaker is open"):
+            client.fetch("zezima")
+        assert route.call_count == 5
+
+        # After the cooldown one probe goes out; it fails, so the breaker opens again.
+        traveller.shift(2)
+        with pytest.raises(HiscoresUnavailable) as exc:
+            client.fetch("zezima")
+        assert exc.value.reason == "http_status" and route.call_count == 6
+        assert breaker.state()["state"] == "open"
+
+        # Next probe succeeds: closed, and requests flow again.
+        traveller.shift(31)
+        route.respond(200, content=BODY)
+        client.fetch("zezima")
+        assert breaker.state() | {"backend": None} == {
+            "backend": None,
+            "state": "closed",
+            "consecutive_failures": 0,
+            "opened_at": None,
+            "threshold": 5,
+            "cooldown_seconds": 30.0,
+        }
+        client.fetch("zezima")
+        assert route.call_count == 8
+    client.close()
+
+
+@respx.mock
+def test_retries_stop_as_soon_as_the_breaker_opens(client, sleeps):
+    route = respx.get(URL).respond(500)
+
+    with pytest.raises(HiscoresUnavailable) as exc:
+        client.fetch("zezima")
+
+    assert exc.value.reason == "circuit_open"
+    assert route.call_count == 5  # the sixth attempt was refused by the open breaker
+    assert sleeps == [2, 4, 8, 16, 32]
+
+
+@respx.mock
+def test_an_open_breaker_does_not_take_a_rate_limit_slot(sleeps):
+    store = LocalStore()
+    breaker = CircuitBreaker(store=store, threshold=1)
+    limiter = RateLimiter(store=store, rate=0.5, max_wait=10, sleep=sleeps)
+    client = HiscoresClient(
+        base_url=BASE, retry_delays=(), breaker=breaker, limiter=limiter, sleep=sleeps
+    )
+    respx.get(URL).respond(503)
+    with time_machine.travel("2026-11-20 12:00:00Z", tick=False):
+        with pytest.raises(HiscoresUnavailable):
+            client.fetch("zezima")
+        waits_before = limiter.estimated_wait_seconds()
+        with pytest.raises(HiscoresUnavailable, match="circuit"):
+            client.fetch("zezima")
+        assert limiter.estimated_wait_seconds() == waits_before == 2.0
+    client.close()
+
+
+@respx.mock
+def test_a_full_rate_limit_queue_fails_without_sending(sleeps):
+    limiter = RateLimiter(store=LocalStore(), rate=0.5, max_wait=3, sleep=sleeps)
+    client = HiscoresClient(base_url=BASE, limiter=limiter, sleep=sleeps)
+    route = respx.get(URL).respond(200, content=BODY)
+
+    with time_machine.travel("2026-11-20 12:00:00Z", tick=False):
+        client.fetch("a")  # slot now
+        client.fetch("b")  # slot in 2 s (the fake sleep does not move the clock)
+        with pytest.raises(HiscoresUnavailable) as exc:
+            client.fetch("c")  # slot in 4 s > 3 s
+    assert exc.value.reason == "rate_limited"
+    assert exc.value.retry_after == 4.0
+    assert route.call_count == 2 and sleeps == [2.0]  # rate limited is not retried
+    client.close()
+
+
+@respx.mock
+def test_fetch_all_boards_skips_restricted_boards_for_a_non_ironman(client):
+    regular = respx.get(URL).respond(200, content=BODY)
+    iron = respx.get(f"{BASE}/m={Board.IRONMAN}/index_lite.json").respond(404)
+    hardcore = respx.get(f"{BASE}/m={Board.HARDCORE}/index_lite.json").respond(404)
+
+    results = client.fetch_all_boards("zezima")
+
+    assert results[Board.REGULAR] is not None
+    assert results[Board.IRONMAN] is results[Board.HARDCORE] is results[Board.ULTIMATE] is None
+    assert (regular.call_count, iron.call_count, hardcore.call_count) == (1, 1, 0)
+
+
+@respx.mock
+def test_fetch_all_boards_asks_every_board_for_an_ironman(client):
+    for board in (Board.REGULAR, Board.IRONMAN, Board.HARDCORE):
+        respx.get(f"{BASE}/m={board}/index_lite.json").respond(200, content=BODY)
+    respx.get(f"{BASE}/m={Board.ULTIMATE}/index_lite.json").respond(404)
+
+    results = client.fetch_all_boards("Hc Hank")
+
+    assert {b for b, r in results.items() if r is not None} == {
+        Board.REGULAR,
+        Board.IRONMAN,
+        Board.HARDCORE,
+    }
+    assert results[Board.ULTIMATE] is None
+
+
+@respx.mock
+def test_fetch_all_boards_raises_when_the_player_does_not_exist(client):
+    respx.get(URL).respond(404)
+    with pytest.raises(PlayerNotFound):
+        client.fetch_all_boards("nobody")
+
+
+def test_errors_fit_the_api_error_format_and_survive_serialisation():
+    exc = HiscoresUnavailable("down", reason="timeout", retry_after=2.5)
+    assert isinstance(exc, ServiceError)
+    assert exc.details == {"reason": "timeout", "retry_after_seconds": 2.5}
+    # Celery rebuilds exceptions from their args; pickling must work too.
+    assert str(type(exc)(*exc.args)) == "down"
+    assert pickle.loads(pickle.dumps(exc)).reason == "timeout"
+    missing = PlayerNotFound("gone", board="hiscore_oldschool")
+    assert str(type(missing)(*missing.args)) == "gone"
+    assert pickle.loads(pickle.dumps(missing)).board == "hiscore_oldschool"
