@@ -20,12 +20,21 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF's CharField would turn 5 into "5")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class DropReportSerializer(serializers.Serializer):
     """The body of `POST /drops` (snake_case, as existing game clients send it)."""
 
     world = StrictIntegerField(min_value=1, max_value=MAX_WORLD)
     item_id = StrictIntegerField(min_value=0, max_value=MAX_INT32)
-    item_name = serializers.CharField(min_length=1, max_length=100)
+    item_name = StrictCharField(min_length=1, max_length=100)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_INT32)
     value = StrictIntegerField(min_value=0, max_value=MAX_INT64, help_text="Total GP of the stack.")
 

@@ -7,7 +7,10 @@ Concurrency design (every path is race-free under any interleaving):
 - Every drop on a party runs under that party's row lock (`SELECT ... FOR UPDATE`), so the
   duplicate check, the insert and the totals update are serialised per party; different worlds
   never wait for each other.
-- `received_at` is read after the lock is held, so per party it follows commit order.
+- A party's `last_drop_at` only moves forward (`GREATEST`), whatever order clocks were read in;
+  a copy counts as a duplicate of an accepted drop received up to the window before it (or after).
+- On PostgreSQL all of it is one call of the `drops_report_drop()` function (migration 0003): one
+  round trip, one implicit transaction. Elsewhere the same steps run through the ORM.
 """
 
 from __future__ import annotations
@@ -83,113 +86,61 @@ def drop_report(
 ) -> DropResult:
     """Record one reported drop on its world's party, counting the same drop only once."""
     report = _report_postgresql if connection.vendor == "postgresql" else _report_portable
-    with transaction.atomic():
-        return report(
-            world=world, item_id=item_id, item_name=item_name, quantity=quantity, value=value
-        )
+    return report(world=world, item_id=item_id, item_name=item_name, quantity=quantity, value=value)
 
 
-# --- PostgreSQL: the hot path in a handful of plain statements (no ORM object graphs) ----
+# --- PostgreSQL: one statement, one round trip -------------------------------------------------
+# drops_report_drop() (migration 0003) runs the same steps as _report_portable below inside the
+# database; outside an atomic block the single statement is its own transaction, so there is no
+# BEGIN/COMMIT round trip either.
 
-_P = Party._meta.db_table
-_D = Drop._meta.db_table
-
-_SQL_LOCK_OPEN = (
-    f"SELECT id, last_drop_at, total_drops, total_value FROM {_P} "
-    "WHERE world = %s AND ended_at IS NULL FOR UPDATE"
-)
-# A stale party ends at the moment it went idle (never revived, never later than the truth).
-_SQL_END_STALE = f"UPDATE {_P} SET ended_at = last_drop_at + %s WHERE id = %s"
-_SQL_CREATE = (
-    f"INSERT INTO {_P} (world, created_at, last_drop_at, ended_at, total_drops, total_value) "
-    "VALUES (%s, %s, %s, NULL, 0, 0) "
-    "ON CONFLICT (world) WHERE ended_at IS NULL DO NOTHING RETURNING id"
-)
-_SQL_FIND_DUPLICATE = (
-    f"SELECT received_at FROM {_D} "
-    "WHERE party_id = %s AND item_id = %s AND quantity = %s AND received_at > %s "
-    "ORDER BY received_at DESC LIMIT 1"
-)
-# Insert the drop and move the party's totals in one statement.
-_SQL_ADD_DROP = f"""
-WITH d AS (
-    INSERT INTO {_D} (party_id, item_id, item_name, quantity, value, received_at)
-    VALUES (%(party)s, %(item_id)s, %(item_name)s, %(quantity)s, %(value)s, %(now)s)
-    RETURNING id, value
-)
-UPDATE {_P} p SET
-    total_drops = p.total_drops + 1,
-    total_value = p.total_value + d.value,
-    last_drop_at = GREATEST(p.last_drop_at, %(now)s),
-    biggest_drop_id = CASE
-        WHEN p.biggest_drop_id IS NULL
-          OR d.value > (SELECT b.value FROM {_D} b WHERE b.id = p.biggest_drop_id)
-        THEN d.id ELSE p.biggest_drop_id END
-FROM d WHERE p.id = %(party)s
-RETURNING p.total_drops, p.total_value
-"""
+_SQL_REPORT = "SELECT * FROM drops_report_drop(%s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def _report_postgresql(
     *, world: int, item_id: int, item_name: str, quantity: int, value: int
 ) -> DropResult:
-    idle = _idle_timeout()
+    now = timezone.now()
     with connection.cursor() as cursor:
-        for _attempt in range(_MAX_ATTEMPTS):
-            cursor.execute(_SQL_LOCK_OPEN, [world])
-            row = cursor.fetchone()
-            now = timezone.now()
-            if row is not None and row[1] <= now - idle:
-                cursor.execute(_SQL_END_STALE, [idle, row[0]])
-                row = None
-            if row is None:
-                cursor.execute(_SQL_CREATE, [world, now, now])
-                created = cursor.fetchone()
-                if created is None:
-                    # Another request opened this world's party and committed: lock that one.
-                    continue
-                party_id, status = created[0], "party_created"
-            else:
-                party_id, status = row[0], "drop_added"
-                cursor.execute(
-                    _SQL_FIND_DUPLICATE, [party_id, item_id, quantity, now - _duplicate_window()]
-                )
-                duplicate = cursor.fetchone()
-                if duplicate is not None:
-                    return DropResult(
-                        status="ignored",
-                        party_id=party_id,
-                        world=world,
-                        total_drops=row[2],
-                        avg_drop_value=_avg(row[3], row[2]),
-                        duplicate_age_seconds=max(0.0, (now - duplicate[0]).total_seconds()),
-                    )
-            cursor.execute(
-                _SQL_ADD_DROP,
-                {
-                    "party": party_id,
-                    "item_id": item_id,
-                    "item_name": item_name,
-                    "quantity": quantity,
-                    "value": value,
-                    "now": now,
-                },
-            )
-            total_drops, total_value = cursor.fetchone()
-            return DropResult(
-                status=status,
-                party_id=party_id,
-                world=world,
-                total_drops=total_drops,
-                avg_drop_value=_avg(total_value, total_drops),
-            )
-    raise RuntimeError(f"could not open or lock a party on world {world}")
+        cursor.execute(
+            _SQL_REPORT,
+            [
+                world,
+                item_id,
+                item_name,
+                quantity,
+                value,
+                now,
+                _duplicate_window(),
+                _idle_timeout(),
+            ],
+        )
+        status, party_id, total_drops, total_value, duplicate_at = cursor.fetchone()
+    return DropResult(
+        status=status,
+        party_id=party_id,
+        world=world,
+        total_drops=total_drops,
+        avg_drop_value=_avg(total_value, total_drops),
+        duplicate_age_seconds=(
+            max(0.0, (now - duplicate_at).total_seconds()) if duplicate_at is not None else None
+        ),
+    )
 
 
 # --- Any other database (SQLite in embedded mode): the same steps through the ORM ----
 
 
 def _report_portable(
+    *, world: int, item_id: int, item_name: str, quantity: int, value: int
+) -> DropResult:
+    with transaction.atomic():
+        return _report_portable_steps(
+            world=world, item_id=item_id, item_name=item_name, quantity=quantity, value=value
+        )
+
+
+def _report_portable_steps(
     *, world: int, item_id: int, item_name: str, quantity: int, value: int
 ) -> DropResult:
     idle = _idle_timeout()
