@@ -106,6 +106,16 @@ class CircuitBreaker:
 
     def before_request(self) -> None:
         """Claim permission to send one request (or the half-open probe); raise when open."""
+        # Fast path, no write: a closed breaker lets everyone through.
+        try:
+            current = self.store.read(self.key)
+        except StateStoreError as exc:
+            raise HiscoresUnavailable(
+                "The hiscores circuit breaker state is unavailable.",
+                reason=HiscoresUnavailable.STATE_UNAVAILABLE,
+            ) from exc
+        if current is None or current.get("state", CLOSED) == CLOSED:
+            return
         now = self.clock()
         allowed: list[bool] = []
 

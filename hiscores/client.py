@@ -34,6 +34,8 @@ from prometheus_client import Counter, Histogram
 from hiscores.breaker import CircuitBreaker
 from hiscores.errors import HiscoresError, HiscoresUnavailable, PlayerNotFound
 from hiscores.metrics import (
+    IGNORED_HISCORES_NAMES,
+    METRICS,
     OVERALL,
     SKILL_KEYS,
     MetricKind,
@@ -213,10 +215,9 @@ def _malformed(message: str) -> HiscoresUnavailable:
 
 def _value(row: Mapping[str, Any], field_name: str, name: str) -> int | None:
     value = row.get(field_name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _malformed(f"{name!r}: {field_name} is not an integer ({value!r})")
-    if value < -1 or value > MAX_VALUE:
-        raise _malformed(f"{name!r}: {field_name} out of range ({value})")
+    # `type() is int` also refuses bools (JSON true/false).
+    if type(value) is not int or value < -1 or value > MAX_VALUE:
+        raise _malformed(f"{name!r}: {field_name} is not an integer in range ({value!r})")
     return None if value == -1 else value
 
 
@@ -224,10 +225,31 @@ def _rows(payload: Mapping[str, Any], list_name: str) -> list[Mapping[str, Any]]
     rows = payload.get(list_name)
     if not isinstance(rows, list):
         raise _malformed(f"no {list_name!r} list")
-    for row in rows:
-        if not isinstance(row, Mapping) or not isinstance(row.get("name"), str):
-            raise _malformed(f"a {list_name!r} row without a name")
     return rows
+
+
+def _name(row: Any, list_name: str) -> str:
+    name = row.get("name") if isinstance(row, dict) else None
+    if not isinstance(name, str):
+        raise _malformed(f"a {list_name!r} row without a name")
+    return name
+
+
+_IGNORED = object()
+# Exact hiscores names first (the common case, one dict probe); anything else goes through the
+# case-insensitive catalogue lookup.
+_EXACT_NAMES: dict[str, Any] = {
+    **{m.hiscores_name: m for m in METRICS},
+    **dict.fromkeys(IGNORED_HISCORES_NAMES, _IGNORED),
+}
+
+
+def _lookup(name: str) -> Any:
+    """The catalogue Metric for a row name, `_IGNORED`, or None for an unknown row."""
+    found = _EXACT_NAMES.get(name)
+    if found is not None:
+        return found
+    return _IGNORED if is_ignored_name(name) else metric_for_name(name)
 
 
 def parse_hiscores(
@@ -251,45 +273,41 @@ def parse_hiscores(
             raise _malformed(f"not JSON (starts with {snippet})") from exc
     if not isinstance(payload, Mapping):
         raise _malformed("not a JSON object")
+    skill_rows, activity_rows = _rows(payload, "skills"), _rows(payload, "activities")
 
     skills: dict[str, SkillReading] = {}
     activities: dict[str, ActivityReading] = {}
     bosses: dict[str, ActivityReading] = {}
-    seen: set[str] = set()
 
-    for row in _rows(payload, "skills"):
-        name = row["name"]
-        if is_ignored_name(name):
+    for row in skill_rows:
+        name = _name(row, "skills")
+        metric = _lookup(name)
+        if metric is _IGNORED:
             continue
-        metric = metric_for_name(name)
         if metric is not None and metric.kind is not MetricKind.SKILL:
             raise _malformed(f"{name!r} is not a skill")
         key = metric.key if metric else derive_key(name)
-        if key in seen:
+        if key in skills:
             raise _malformed(f"{name!r} listed twice")
-        seen.add(key)
         skills[key] = SkillReading(
-            rank=_value(row, "rank", name),
-            level=_value(row, "level", name),
-            experience=_value(row, "xp", name),
+            _value(row, "rank", name), _value(row, "level", name), _value(row, "xp", name)
         )
 
-    for row in _rows(payload, "activities"):
-        name = row["name"]
-        if is_ignored_name(name):
+    for row in activity_rows:
+        name = _name(row, "activities")
+        metric = _lookup(name)
+        if metric is _IGNORED:
             continue
-        metric = metric_for_name(name)
-        if metric is not None and metric.kind is MetricKind.SKILL:
+        if metric is None:
+            section, key = bosses, derive_key(name)
+        elif metric.kind is MetricKind.SKILL:
             raise _malformed(f"{name!r} is a skill, listed among activities")
-        key = metric.key if metric else derive_key(name)
-        if key in seen:
-            raise _malformed(f"{name!r} listed twice")
-        seen.add(key)
-        reading = ActivityReading(rank=_value(row, "rank", name), score=_value(row, "score", name))
-        if metric is not None and metric.kind is MetricKind.ACTIVITY:
-            activities[key] = reading
         else:
-            bosses[key] = reading
+            section = activities if metric.kind is MetricKind.ACTIVITY else bosses
+            key = metric.key
+        if key in activities or key in bosses or key in skills:
+            raise _malformed(f"{name!r} listed twice")
+        section[key] = ActivityReading(_value(row, "rank", name), _value(row, "score", name))
 
     if OVERALL not in skills:
         raise _malformed("no Overall row")
