@@ -1,1 +1,28 @@
-from django.contrib import admin  # noqa: F401
+"""Read-only admin for snapshots: stored readings are history, never edited by hand."""
+
+from django.contrib import admin
+
+from hiscores.models import Snapshot
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = ("player", "fetched_at", "board", "overall_level", "overall_experience")
+    list_filter = ("board", ("fetched_at", admin.DateFieldListFilter))
+    list_select_related = ("player",)
+    search_fields = ("player__username_key", "player__username")
+    date_hierarchy = "fetched_at"
+    ordering = ("-fetched_at",)
+    show_full_result_count = False  # counting millions of rows on every page view is slow
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

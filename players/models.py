@@ -28,6 +28,11 @@ class Player(models.Model):
     last_fetched = models.DateTimeField(null=True, blank=True)
     last_changed = models.DateTimeField(null=True, blank=True)
     game_mode_checked_at = models.DateTimeField(null=True, blank=True)
+    # Outcome of the latest fetch (success, unchanged, not_found, unavailable, rejected).
+    last_fetch_status = models.CharField(max_length=16, blank=True, default="")
+    # Set when a reading was rejected (values went down); cleared by the next plausible reading.
+    flag_reason = models.TextField(blank=True, default="")
+    flagged_at = models.DateTimeField(null=True, blank=True)
     # The id lives here so the database keeps the link honest; players/schedules.py owns the task.
     fetch_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",

@@ -1,0 +1,103 @@
+"""Input validation and response shapes of the snapshot endpoints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from hiscores.selectors import snapshot_metrics
+
+MAX_USERNAMES_PER_REQUEST = 50
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        required=False, help_text="ISO datetime: stats in force at that time."
+    )
+
+
+class SnapshotRangeSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["end must not be before start."]})
+        return attrs
+
+
+class UsernamesQuerySerializer(serializers.Serializer):
+    usernames = serializers.CharField(help_text="Comma-separated player names (at most 50).")
+
+    def validate_usernames(self, value: str) -> list[str]:
+        names = list(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+        if not names:
+            raise serializers.ValidationError("Give at least one player name.")
+        if len(names) > MAX_USERNAMES_PER_REQUEST:
+            raise serializers.ValidationError(
+                f"At most {MAX_USERNAMES_PER_REQUEST} names per request."
+            )
+        return names
+
+
+class SkillValueSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    level = serializers.IntegerField(allow_null=True)
+    experience = serializers.IntegerField(allow_null=True)
+
+
+class ActivityValueSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+
+
+class BossValueSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    kills = serializers.IntegerField(allow_null=True)
+
+
+class PlayerStatsSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    game_mode = serializers.CharField()
+    fetched_at = serializers.DateTimeField()
+    last_fetched = serializers.DateTimeField(allow_null=True)
+    overall = SkillValueSerializer()
+    skills = serializers.DictField(child=SkillValueSerializer())
+    activities = serializers.DictField(child=ActivityValueSerializer())
+    bosses = serializers.DictField(child=BossValueSerializer())
+    combat_level = serializers.IntegerField()
+    data_age_seconds = serializers.IntegerField()
+
+
+class MultiPlayerStatsSerializer(serializers.Serializer):
+    players = PlayerStatsSerializer(many=True)
+    not_tracked = serializers.ListField(child=serializers.CharField())
+    without_snapshots = serializers.ListField(child=serializers.CharField())
+
+
+class SnapshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    fetched_at = serializers.DateTimeField()
+    board = serializers.CharField()
+    overall = SkillValueSerializer()
+    skills = serializers.DictField(child=SkillValueSerializer())
+    activities = serializers.DictField(child=ActivityValueSerializer())
+    bosses = serializers.DictField(child=BossValueSerializer())
+
+    def to_representation(self, instance):
+        metrics = snapshot_metrics(instance)
+        overall = metrics["skills"].pop("overall")
+        return super().to_representation(
+            {
+                "id": instance.pk,
+                "fetched_at": instance.fetched_at,
+                "board": instance.board,
+                "overall": overall,
+                **metrics,
+            }
+        )
+
+
+class FetchQueuedSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    status_url = serializers.CharField()
+    estimated_completion_seconds = serializers.FloatField()

@@ -1,0 +1,240 @@
+"""Snapshot writes: turn a hiscores reading into a stored snapshot only when the player progressed.
+
+The fetch runs in two steps so no transaction is ever held across an HTTP call: the reading is
+fetched first (`snapshot_fetch`), then `snapshot_record` compares and stores it in one short
+transaction with the player row locked. The lock serialises concurrent or redelivered fetches of
+one player, so the second one compares with the first one's row and finds nothing new; the unique
+`(player, fetched_at)` constraint is the backstop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from hiscores import layout
+from hiscores.client import Board, HiscoresResult, HiscoresUnavailable, PlayerNotFound
+from hiscores.client import fetch as hiscores_fetch
+from hiscores.metrics import DECREASABLE_KEYS
+from hiscores.models import Snapshot
+from players.game_modes import GameMode
+from players.models import Player
+
+logger = logging.getLogger(__name__)
+
+BOARD_FOR_GAME_MODE: dict[str, Board] = {
+    GameMode.REGULAR: Board.REGULAR,
+    GameMode.IRONMAN: Board.IRONMAN,
+    GameMode.HARDCORE: Board.HARDCORE,
+    GameMode.ULTIMATE: Board.ULTIMATE,
+}
+
+
+class FetchStatus:
+    SUCCESS = "success"
+    UNCHANGED = "unchanged"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"  # paused, deleted or unknown player: nothing was fetched
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """What one fetch (or one imported reading) did; also the task's JSON result."""
+
+    status: str
+    player_id: int | None
+    username: str | None = None
+    snapshot_id: int | None = None
+    fetched_at: datetime | None = None
+    reason: str | None = None
+    details: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["fetched_at"] = self.fetched_at.isoformat() if self.fetched_at else None
+        return data
+
+
+def board_for(player: Player) -> Board:
+    return BOARD_FOR_GAME_MODE[player.game_mode]
+
+
+def snapshot_fetch(*, player_id: int) -> FetchOutcome:
+    """Fetch a tracked player's board and record the reading.
+
+    Raises `HiscoresUnavailable` for transient failures so the caller (the task) can retry.
+    """
+    player = Player.objects.filter(pk=player_id).only("id", "username", "game_mode", "is_active")
+    player = player.first()
+    if player is None or not player.is_active:
+        logger.info(
+            "fetch skipped: player %s is %s", player_id, "paused" if player else "not tracked"
+        )
+        return FetchOutcome(
+            status=FetchStatus.SKIPPED,
+            player_id=player_id,
+            username=player.username if player else None,
+            reason="paused" if player else "not_tracked",
+        )
+    try:
+        reading = hiscores_fetch(player.username, board_for(player))
+    except PlayerNotFound:
+        return snapshot_record_not_found(player_id=player.pk)
+    return snapshot_record(player_id=player.pk, reading=reading)
+
+
+def snapshot_record(
+    *, player_id: int, reading: HiscoresResult, fetched_at: datetime | None = None
+) -> FetchOutcome:
+    """Store `reading` if it holds progress; reject it if any value went down.
+
+    `last_fetched` moves forward (never back) whatever the outcome; `last_changed` moves when a
+    snapshot is stored. Backfilled readings compare with the snapshot in force at their time.
+    """
+    fetched_at = fetched_at or reading.fetched_at
+    columns, extra = layout.row_values(reading)
+    current = layout.flatten_reading(reading)
+    overall = reading.skills.get("overall")
+
+    with transaction.atomic():
+        player = Player.objects.select_for_update().filter(pk=player_id).first()
+        if player is None:
+            return FetchOutcome(FetchStatus.SKIPPED, player_id, reason="not_tracked")
+        snapshots = Snapshot.objects.filter(player_id=player_id).values(
+            *layout.COLUMN_NAMES, "id", "extra"
+        )
+        previous = snapshots.filter(fetched_at__lte=fetched_at).order_by("-fetched_at").first()
+        # A reading older than the latest row (a concurrent fetch that lost the race, or a
+        # backfill) must also differ from the row after it, or that stretch would hold two rows.
+        following = snapshots.filter(fetched_at__gt=fetched_at).order_by("fetched_at").first()
+        outcome = _compare_and_store(
+            player=player,
+            previous=previous,
+            following=following,
+            current=current,
+            columns=columns,
+            extra=extra,
+            board=reading.board,
+            fetched_at=fetched_at,
+        )
+        _move_last_fetched(player_id=player_id, fetched_at=fetched_at, status=outcome.status)
+    if outcome.status == FetchStatus.REJECTED:
+        logger.warning(
+            "reading of %s rejected: values went down %s", player.username, outcome.details
+        )
+    logger.info(
+        "fetch %s: %s (overall xp %s)",
+        player.username,
+        outcome.status,
+        overall.experience if overall else None,
+    )
+    return outcome
+
+
+def _compare_and_store(
+    *,
+    player: Player,
+    previous: dict[str, Any] | None,
+    following: dict[str, Any] | None,
+    current: layout.FlatValues,
+    columns: dict[str, int | None],
+    extra: dict[str, Any],
+    board: str,
+    fetched_at: datetime,
+) -> FetchOutcome:
+    base = {"player_id": player.pk, "username": player.username, "fetched_at": fetched_at}
+    include_ranks = settings.SNAPSHOT_DEDUP_INCLUDE_RANKS
+    if previous is not None:
+        before = layout.flatten_row(previous, previous["extra"])
+        falls = layout.decreases(before, current, allowed=DECREASABLE_KEYS)
+        if falls:
+            reason = _describe_falls(falls)
+            Player.objects.filter(pk=player.pk).update(flag_reason=reason, flagged_at=fetched_at)
+            return FetchOutcome(FetchStatus.REJECTED, reason=reason, details=falls, **base)
+        if not layout.progressed(before, current, include_ranks=include_ranks):
+            _clear_flag(player)
+            return FetchOutcome(FetchStatus.UNCHANGED, snapshot_id=previous["id"], **base)
+    if following is not None:
+        after = layout.flatten_row(following, following["extra"])
+        if not layout.progressed(current, after, include_ranks=include_ranks):
+            return FetchOutcome(FetchStatus.UNCHANGED, snapshot_id=following["id"], **base)
+    try:
+        with transaction.atomic():  # savepoint: a duplicate must not poison the outer transaction
+            snapshot = Snapshot.objects.create(
+                player_id=player.pk, fetched_at=fetched_at, board=str(board), extra=extra, **columns
+            )
+    except IntegrityError:
+        # Backstop of the unique (player, fetched_at): this exact reading was recorded before.
+        existing = Snapshot.objects.only("id").get(player_id=player.pk, fetched_at=fetched_at)
+        return FetchOutcome(FetchStatus.UNCHANGED, snapshot_id=existing.pk, **base)
+    Player.objects.filter(pk=player.pk).filter(
+        Q(last_changed__lt=fetched_at) | Q(last_changed__isnull=True)
+    ).update(last_changed=fetched_at)
+    _clear_flag(player)
+    return FetchOutcome(FetchStatus.SUCCESS, snapshot_id=snapshot.pk, **base)
+
+
+def _clear_flag(player: Player) -> None:
+    if player.flag_reason:
+        Player.objects.filter(pk=player.pk).update(flag_reason="", flagged_at=None)
+        logger.info("flag cleared for %s: a plausible reading arrived", player.username)
+
+
+def _move_last_fetched(*, player_id: int, fetched_at: datetime, status: str) -> None:
+    # Forward only: a late or backfilled reading never moves last_fetched back in time.
+    Player.objects.filter(pk=player_id).filter(
+        Q(last_fetched__lt=fetched_at) | Q(last_fetched__isnull=True)
+    ).update(last_fetched=fetched_at)
+    Player.objects.filter(pk=player_id).update(last_fetch_status=status)
+
+
+def _describe_falls(falls: list[dict[str, Any]]) -> str:
+    shown = ", ".join(
+        f"{fall['metric']} {fall['field']} {fall['before']} -> {fall['after']}"
+        for fall in falls[:5]
+    )
+    more = f" (+{len(falls) - 5} more)" if len(falls) > 5 else ""
+    return f"Values went down: {shown}{more}"
+
+
+def snapshot_record_not_found(*, player_id: int) -> FetchOutcome:
+    """A tracked player's board answered 404: record it; iron players get a game-mode check."""
+    now = timezone.now()
+    with transaction.atomic():
+        player = Player.objects.select_for_update().filter(pk=player_id).first()
+        if player is None:
+            return FetchOutcome(FetchStatus.SKIPPED, player_id, reason="not_tracked")
+        _move_last_fetched(player_id=player_id, fetched_at=now, status=FetchStatus.NOT_FOUND)
+        if player.game_mode != GameMode.REGULAR:
+            # An iron board dropping the player usually means a mode change (de-iron, death).
+            from players.tasks import check_game_mode
+
+            transaction.on_commit(lambda: check_game_mode.delay(player_id=player_id))
+    logger.warning("fetch %s: not on the %s board", player.username, board_for(player))
+    return FetchOutcome(
+        FetchStatus.NOT_FOUND,
+        player_id,
+        username=player.username,
+        fetched_at=now,
+        reason=f"not on the {board_for(player)} board",
+    )
+
+
+def snapshot_record_unavailable(*, player_id: int, error: HiscoresUnavailable) -> FetchOutcome:
+    """Retries are exhausted: remember the failure on the player; nothing else changes."""
+    Player.objects.filter(pk=player_id).update(last_fetch_status=FetchStatus.UNAVAILABLE)
+    return FetchOutcome(
+        FetchStatus.UNAVAILABLE,
+        player_id,
+        reason=getattr(error, "reason", "unknown"),
+        details=str(error),
+    )

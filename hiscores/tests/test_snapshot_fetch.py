@@ -1,0 +1,164 @@
+"""The fetch: the player's board through the client, dedup, 404s, outages and idempotency."""
+
+import threading
+from unittest import mock
+
+import pytest
+from django.db import connection
+
+from hiscores.client import Board, HiscoresUnavailable
+from hiscores.models import Snapshot
+from hiscores.services import FetchStatus, snapshot_fetch
+from hiscores.tasks import fetch_player
+from players.game_modes import GameMode
+from players.tests.factories import PlayerFactory
+
+
+@pytest.mark.django_db
+def test_it_fetches_the_players_own_board(fake_hiscores):
+    player = PlayerFactory(username="Iron Bob", game_mode=GameMode.IRONMAN)
+    fake_hiscores.add_player("Iron Bob", board=Board.IRONMAN, stats={"attack": 737_627})
+
+    outcome = snapshot_fetch(player_id=player.pk)
+
+    assert outcome.status == FetchStatus.SUCCESS
+    snapshot = Snapshot.objects.get(player=player)
+    assert snapshot.board == Board.IRONMAN
+    assert snapshot.attack_experience == 737_627
+    assert fake_hiscores.count(player="Iron Bob", board=Board.IRONMAN) == 1
+
+
+@pytest.mark.django_db
+def test_a_progressing_player_gets_a_row_per_change_and_none_when_idle(fake_hiscores):
+    player = PlayerFactory(username="Grinder")
+    fake_hiscores.add_player("Grinder", stats={"attack": 1_000_000})
+    assert snapshot_fetch(player_id=player.pk).status == FetchStatus.SUCCESS
+    assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
+
+    fake_hiscores.update_player("Grinder", stats={"attack": 1_000_500})
+
+    assert snapshot_fetch(player_id=player.pk).status == FetchStatus.SUCCESS
+    assert Snapshot.objects.filter(player=player).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_paused_player_is_not_fetched(fake_hiscores):
+    player = PlayerFactory(username="Paused", is_active=False)
+
+    outcome = snapshot_fetch(player_id=player.pk)
+
+    assert (outcome.status, outcome.reason) == (FetchStatus.SKIPPED, "paused")
+    assert fake_hiscores.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_unknown_player_id_is_a_logged_no_op(fake_hiscores):
+    assert snapshot_fetch(player_id=999_999).status == FetchStatus.SKIPPED
+
+
+@pytest.mark.django_db
+def test_a_404_is_recorded_and_deletes_nothing(fake_hiscores):
+    player = PlayerFactory(username="Renamed")
+    fake_hiscores.add_player("Renamed", stats={"attack": 1_000_000})
+    snapshot_fetch(player_id=player.pk)
+    fake_hiscores.remove_player("Renamed")
+
+    outcome = snapshot_fetch(player_id=player.pk)
+
+    player.refresh_from_db()
+    assert outcome.status == FetchStatus.NOT_FOUND
+    assert player.last_fetch_status == FetchStatus.NOT_FOUND
+    assert Snapshot.objects.filter(player=player).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_404_for_an_iron_player_queues_a_game_mode_check(fake_hiscores):
+    player = PlayerFactory(username="Dead Hc", game_mode=GameMode.HARDCORE)
+
+    with mock.patch("players.tasks.check_game_mode.delay") as queued:
+        outcome = snapshot_fetch(player_id=player.pk)
+
+    assert outcome.status == FetchStatus.NOT_FOUND
+    queued.assert_called_once_with(player_id=player.pk)
+
+
+@pytest.mark.django_db
+def test_an_outage_raises_for_retry_and_stores_nothing(fake_hiscores):
+    player = PlayerFactory(username="Unlucky")
+    fake_hiscores.add_player("Unlucky", stats={"attack": 1_000_000})
+    fake_hiscores.set_failures(1.0, ["503", "html", "truncated"])
+
+    with pytest.raises(HiscoresUnavailable):
+        snapshot_fetch(player_id=player.pk)
+
+    player.refresh_from_db()
+    assert not Snapshot.objects.exists()
+    assert player.game_mode == GameMode.REGULAR and not player.flag_reason
+
+
+@pytest.mark.django_db
+def test_the_task_retries_transient_failures(fake_hiscores):
+    player = PlayerFactory(username="Unlucky")
+    fake_hiscores.add_player("Unlucky", stats={"attack": 1_000_000})
+    fake_hiscores.set_failures(1.0, ["503"])
+
+    with (
+        mock.patch.object(fetch_player, "retry", side_effect=RuntimeError("retry")) as retry,
+        pytest.raises(RuntimeError, match="retry"),
+    ):
+        fetch_player.apply(kwargs={"player_id": player.pk}, throw=True)
+
+    assert retry.call_args.kwargs["countdown"] <= 120
+
+
+@pytest.mark.django_db
+def test_the_task_gives_up_after_its_retries_and_records_unavailable(fake_hiscores):
+    player = PlayerFactory(username="Unlucky")
+    fake_hiscores.add_player("Unlucky", stats={"attack": 1_000_000})
+    fake_hiscores.set_failures(1.0, ["503"])
+
+    result = fetch_player.apply(kwargs={"player_id": player.pk}, retries=5).get()
+
+    player.refresh_from_db()
+    assert result["status"] == FetchStatus.UNAVAILABLE
+    assert player.last_fetch_status == FetchStatus.UNAVAILABLE
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_does_not_store_twice(fake_hiscores):
+    player = PlayerFactory(username="Redelivered")
+    fake_hiscores.add_player("Redelivered", stats={"attack": 1_000_000})
+
+    # The worker stored the snapshot, then died before acknowledging: the broker delivers again.
+    first = fetch_player.apply(kwargs={"player_id": player.pk}).get()
+    again = fetch_player.apply(kwargs={"player_id": player.pk}).get()
+
+    assert (first["status"], again["status"]) == ("success", "unchanged")
+    assert again["snapshot_id"] == first["snapshot_id"]
+    assert Snapshot.objects.filter(player=player).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_fetches_store_one_row(fake_hiscores):
+    player = PlayerFactory(username="Popular")
+    fake_hiscores.add_player("Popular", stats={"attack": 2_000_000})
+    workers = 6
+    barrier = threading.Barrier(workers)
+    statuses: list[str] = []
+
+    def fetch() -> None:
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(snapshot_fetch(player_id=player.pk).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fetch) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(statuses) == ["success"] + ["unchanged"] * (workers - 1)
+    assert Snapshot.objects.filter(player=player).count() == 1
