@@ -37,6 +37,17 @@ run: $(RUN_STAMP)
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
+## demo: `make run` pointed at the fake hiscores server with sample players (no internet needed).
+FAKE_HISCORES_PORT ?= 8900
+demo: export DJANGO_DEBUG ?= true
+demo: export OSRS_HISCORES_BASE_URL := http://127.0.0.1:$(FAKE_HISCORES_PORT)
+demo: $(RUN_STAMP)
+	@mkdir -p var
+	@$(BIN)/python manage.py fake_hiscores --sample \
+		--port $(FAKE_HISCORES_PORT) & fake=$$!; \
+	trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \
+	$(MAKE) --no-print-directory run
+
 ## test: lint, format check and the whole pytest suite against local PostgreSQL and Redis.
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
