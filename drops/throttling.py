@@ -18,6 +18,8 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -57,6 +59,9 @@ class _RedisCounter:
                     url,
                     socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
                     socket_timeout=_REDIS_TIMEOUT_SECONDS,
+                    # No retries with backoff: a throttle that cannot count just lets the
+                    # request through.
+                    retry=Retry(NoBackoff(), 0),
                 )
                 self._url = url
                 self._down_until = 0.0
