@@ -307,7 +307,9 @@ OSRS_HISCORES_CONNECT_TIMEOUT = env.float("OSRS_HISCORES_CONNECT_TIMEOUT", defau
 OSRS_HISCORES_READ_TIMEOUT = env.float("OSRS_HISCORES_READ_TIMEOUT", default=10.0)
 # Seconds before each retry of a transient failure (one retry per entry), +/- jitter (fraction).
 OSRS_HISCORES_RETRY_DELAYS = [
-    float(d) for d in env.list("OSRS_HISCORES_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])
+    float(d)
+    for d in env.list("OSRS_HISCORES_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])
+    if d.strip()
 ]
 OSRS_HISCORES_RETRY_JITTER = env.float("OSRS_HISCORES_RETRY_JITTER", default=0.25)
 # Circuit breaker: opens after this many consecutive transient failures, probes after cooldown.

@@ -154,3 +154,19 @@ def test_readiness_shows_the_breaker_without_failing_the_service(api_client):
     assert check["breaker"]["state"] == "open"
     assert check["breaker"]["backend"] == "redis"
     assert check["rate_limit"]["rate_per_second"] == settings.OSRS_HISCORES_RATE
+
+
+def test_embedded_mode_keeps_the_state_in_files(settings, tmp_path):
+    from hiscores.breaker import breaker_state
+    from hiscores.ratelimit import limiter_state
+
+    settings.REDIS_URL = None
+    settings.VAR_DIR = tmp_path
+
+    assert breaker_state()["backend"] == "file"
+    assert limiter_state()["backend"] == "file"
+    from hiscores.breaker import get_breaker
+
+    get_breaker().record_failure()
+    assert (tmp_path / "hiscores" / "breaker.json").exists()
+    assert breaker_state()["consecutive_failures"] == 1
