@@ -178,3 +178,20 @@ def test_the_message_shows_milliseconds(api_client, clock):
     message = api_client.post("/drops", BODY, format="json").json()["message"]
 
     assert re.fullmatch(r"Drop ignored - likely duplicate \(last drop was 0\.050s ago\)", message)
+
+
+def test_the_drop_party_endpoints_are_documented_in_the_schema(api_client):
+    schema = api_client.get("/schema", {"format": "json"}).json()
+
+    operations = {
+        (path, method): op["operationId"]
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+    }
+    assert operations[("/drops", "post")] == "drops_report"
+    assert operations[("/parties", "get")] == "parties_active_list"
+    assert operations[("/parties/cleanup", "post")] == "parties_cleanup"
+    assert operations[("/parties/history", "get")] == "parties_history_list"
+    assert operations[("/parties/{party_id}", "get")] == "parties_retrieve"
+    body = schema["components"]["schemas"]["DropReportRequest"]
+    assert body["required"] == ["item_id", "item_name", "quantity", "value", "world"]
