@@ -1,10 +1,10 @@
 """Benchmark `POST /drops`: N client processes against gunicorn + PostgreSQL, then an exact count.
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/osrs_diff_bench
-    export REDIS_URL=redis://127.0.0.1:6379/7
-    .venv/bin/python -m bench.drops --clients 8 --duration 10 --worlds 280 --prefill 0
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python -m bench.drops \
+        [--clients 8] [--duration 10] [--worlds 280] [--prefill 0] [--workers 2] [--threads 8]
 
-It migrates the database, ends any open party on the benchmark's worlds (nothing is deleted),
+Without DATABASE_URL it uses bench.common's osrs_diff_bench database. It creates and migrates the
+database, ends any open party on the benchmark's worlds (nothing is deleted),
 optionally fills each world's party with `--prefill` old drops (the old server slowed down once
 parties held 4,000 drops), starts gunicorn itself (DEBUG off, LOG_LEVEL=WARNING, the throttle
 still counting in Redis but with a limit no client reaches), and runs the clients.
@@ -31,7 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bench.common import DEFAULT_DATABASE_URL, REPO, Figure, report, setup_django
+
 PRICES = REPO.parent / "shared" / "fixtures" / "partytime" / "osrs_ge_item_prices_2025-08-23.json"
 FIRST_WORLD = 301
 
@@ -120,25 +121,15 @@ def client_main(args, client: int, items, worlds, start_at: float, queue) -> Non
     )
 
 
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
 def prepare_database(worlds: list[int], prefill: int) -> int:
     """End open parties on the bench worlds, optionally prefill new ones; return max drop id."""
     from datetime import timedelta
 
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
     from drops.models import Drop, Party
 
-    call_command("migrate", verbosity=0, interactive=False)
     now = timezone.now()
     with transaction.atomic():
         Party.objects.filter(world__in=worlds, ended_at=None).update(ended_at=now)
@@ -209,9 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.port = args.port or free_port()
 
-    database_url = os.environ.get("DATABASE_URL", "")
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if not database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("Set DATABASE_URL to a PostgreSQL database for the benchmark.")
+        raise SystemExit("The benchmark needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
     env = {
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "false",
@@ -229,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
     worlds = list(range(FIRST_WORLD, FIRST_WORLD + args.worlds))
-    setup_django(env)
+    os.environ.update(env)
+    setup_django(database_url=database_url)  # creates the database if missing, migrates
     baseline_drop_id = prepare_database(worlds, args.prefill)
     items = load_items()
 
@@ -304,18 +296,46 @@ def main(argv: list[str] | None = None) -> int:
     if not requests:
         print("no requests completed")
         return 1
-    print(f"requests:        {requests} in {args.duration:.1f}s = {requests / args.duration:.0f}/s")
-    print(f"accepted drops:  {accepted} = {accepted / args.duration:.0f}/s (201)")
-    print(f"ignored copies:  {ignored} (200), statuses {dict(sorted(statuses.items()))}")
+    rate = requests / args.duration
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
     print(
-        f"latency ms:      p50 {percentile(latencies, 0.5) * 1000:.1f}  "
-        f"p90 {percentile(latencies, 0.9) * 1000:.1f}  p99 {percentile(latencies, 0.99) * 1000:.1f}"
-        f"  max {latencies[-1] * 1000:.1f}  mean {statistics.fmean(latencies) * 1000:.1f}"
+        f"{requests} reports ({distinct} distinct drops, {ignored} copies ignored), "
+        f"statuses {dict(sorted(statuses.items()))}; latency p90 "
+        f"{percentile(latencies, 0.9) * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms, "
+        f"mean {statistics.fmean(latencies) * 1000:.1f} ms; stored {stored}, "
+        f"party totals {party_total}"
     )
     exact = stored == distinct == accepted == party_total and copies_not_ignored == 0
-    print(
-        f"count check:     distinct sent {distinct}, stored {stored}, party totals {party_total}, "
-        f"copies not ignored {copies_not_ignored} -> {'EXACT' if exact else 'MISMATCH'}"
+    report(
+        f"POST /drops: {args.clients} clients, {args.workers}x{args.threads} gunicorn, "
+        f"{args.worlds} worlds, prefill {args.prefill}",
+        [
+            Figure("reports per second (all POST /drops)", rate, "req/s", ">= 1000", rate >= 1000),
+            Figure("accepted drops per second (201)", accepted / args.duration, "drops/s"),
+            Figure("latency p50", p50, "ms"),
+            Figure("latency p99", p99, "ms", "<= 100", p99 <= 100),
+            Figure(
+                "stored drops minus distinct drops sent",
+                stored - distinct,
+                "drops",
+                "= 0",
+                stored == distinct,
+            ),
+            Figure(
+                "party totals minus stored drops",
+                party_total - stored,
+                "drops",
+                "= 0",
+                party_total == stored,
+            ),
+            Figure(
+                "copies not answered 'ignored'",
+                copies_not_ignored,
+                "reports",
+                "= 0",
+                copies_not_ignored == 0,
+            ),
+        ],
     )
     return 0 if exact else 1
 
