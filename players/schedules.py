@@ -19,8 +19,9 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import router, transaction
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.deletion import Collector
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
@@ -33,6 +34,9 @@ TASK_NAME_PREFIX = "players.fetch_hiscores:"
 _NAME_PATTERN = re.compile(rf"^{re.escape(TASK_NAME_PREFIX)}(\d+)$")
 # Spreads sequential player ids evenly over an interval (low-discrepancy golden-ratio sequence).
 _GOLDEN = 0.6180339887498949
+# bulk_update builds one CASE per field with a branch per row, which PostgreSQL evaluates
+# linearly: small statements are far faster than one huge one.
+_UPDATE_BATCH = 100
 
 
 class SyncAction(StrEnum):
@@ -76,11 +80,20 @@ def intervals_for(minutes: Iterable[int]) -> dict[int, IntervalSchedule]:
     return found
 
 
-def _interval_seconds(task: PeriodicTask) -> int | None:
+_PERIOD_SECONDS = {
+    IntervalSchedule.DAYS: 86400,
+    IntervalSchedule.HOURS: 3600,
+    IntervalSchedule.MINUTES: 60,
+    IntervalSchedule.SECONDS: 1,
+    IntervalSchedule.MICROSECONDS: 1e-6,
+}
+
+
+def _interval_seconds(task: PeriodicTask) -> float | None:
     if task.interval_id is None:
         return None
     interval = task.interval
-    return int(interval.schedule.run_every.total_seconds())
+    return interval.every * _PERIOD_SECONDS.get(interval.period, 0)
 
 
 # --- Desired state ----
@@ -216,9 +229,9 @@ def schedules_create_bulk(*, players: Sequence[Player], now: datetime | None = N
     tasks = PeriodicTask.objects.bulk_create(
         [_new_task(player, intervals[player.fetch_interval_minutes], now=now) for player in players]
     )
+    _link_by_name([player.pk for player in players])
     for player, task in zip(players, tasks, strict=True):
         player.fetch_task = task
-    Player.objects.bulk_update(players, ["fetch_task"])
     PeriodicTasks.update_changed()
     return len(tasks)
 
@@ -372,8 +385,7 @@ def _sync_batch(
     now: datetime,
 ) -> bool:
     intervals = intervals_for({player.fetch_interval_minutes for player in players})
-    to_update: list[PeriodicTask] = []
-    fields: set[str] = set()
+    to_update: list[tuple[PeriodicTask, dict[str, Any]]] = []
     to_link: list[Player] = []
     to_create: list[Player] = []
     for player in players:
@@ -396,31 +408,62 @@ def _sync_batch(
             if diff.keys() - {"interval", "enabled", "start_time", "last_run_at"}:
                 report.note("wrong_other", player.username)
         if diff:
-            for name, value in diff.items():
-                setattr(task, name, value)
-            fields |= diff.keys()
-            if "enabled" in diff:
-                fields.add("last_run_at")
-            to_update.append(task)
+            to_update.append((task, diff))
         if adopted:
-            player.fetch_task = task
             to_link.append(player)
     if dry_run or not (to_update or to_link or to_create):
         return False
-    if to_update:
-        for task in to_update:
-            task.date_changed = now
-        PeriodicTask.objects.bulk_update(to_update, sorted(fields | {"date_changed"}))
-    if to_link:
-        Player.objects.bulk_update(to_link, ["fetch_task"])
+    _apply_differences(to_update, now=now)
     if to_create:
-        tasks = PeriodicTask.objects.bulk_create(
+        PeriodicTask.objects.bulk_create(
             [_new_task(p, intervals[p.fetch_interval_minutes], now=now) for p in to_create]
         )
-        for player, task in zip(to_create, tasks, strict=True):
-            player.fetch_task = task
-        Player.objects.bulk_update(to_create, ["fetch_task"])
+    _link_by_name([player.pk for player in to_link + to_create])
     return True
+
+
+# Fields whose desired value differs per player; every other field's desired value is shared by
+# many tasks, so those are written with one UPDATE per distinct set of values.
+_PER_ROW_FIELDS = {"name", "kwargs", "start_time"}
+
+
+def _apply_differences(changes: list[tuple[PeriodicTask, dict[str, Any]]], *, now) -> None:
+    """Write the differences in bulk: grouped UPDATEs, bulk_update only for per-row values."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    per_row: list[PeriodicTask] = []
+    per_row_fields: set[str] = set()
+    for task, diff in changes:
+        shared = {k: v for k, v in diff.items() if k not in _PER_ROW_FIELDS}
+        if shared:
+            key = tuple(sorted((k, getattr(v, "pk", v)) for k, v in shared.items()))
+            groups[key].append(task.pk)
+        if fields := diff.keys() & _PER_ROW_FIELDS:
+            for name in fields:
+                setattr(task, name, diff[name])
+            per_row.append(task)
+            per_row_fields |= fields
+    for key, ids in groups.items():
+        values = {(f"{k}_id" if k in _FK_FIELDS else k): v for k, v in key}
+        PeriodicTask.objects.filter(pk__in=ids).update(**values, date_changed=now)
+    if per_row:
+        for task in per_row:
+            task.date_changed = now
+        PeriodicTask.objects.bulk_update(
+            per_row, sorted(per_row_fields | {"date_changed"}), batch_size=_UPDATE_BATCH
+        )
+
+
+_FK_FIELDS = {"interval", "crontab", "solar", "clocked"}
+
+
+def _link_by_name(player_ids: list[int]) -> None:
+    """Point each player at the task with its canonical name, in one UPDATE."""
+    if not player_ids:
+        return
+    canonical = PeriodicTask.objects.filter(
+        name=Concat(Value(TASK_NAME_PREFIX), Cast(OuterRef("pk"), CharField()))
+    ).values("pk")[:1]
+    Player.objects.filter(pk__in=player_ids).update(fetch_task=Subquery(canonical))
 
 
 def schedule_next_run(task: PeriodicTask) -> datetime | None:
