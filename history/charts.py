@@ -1,0 +1,194 @@
+"""Server-rendered SVG line charts (pure: points in, an SVG document out).
+
+Small enough to write by hand: a title, a y axis with round-number ticks (1.5M, 250k), an x axis
+with dates, the line, and a dot per reading (each with a `<title>` tooltip: date and value) when
+there are few enough to see. Works as a browser page, in an `<img>` tag and in the admin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from xml.sax.saxutils import escape, quoteattr
+
+WIDTH = 720
+HEIGHT = 320
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 78, 24, 44, 52
+Y_TICKS = 5
+X_TICKS = 6
+MAX_DOTS = 120  # more readings than this: the line alone (dots would merge into a smear)
+LINE_COLOUR = "#2f6fbd"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPoint:
+    at: datetime
+    value: int
+
+
+def compact_number(value: float) -> str:
+    """1234 -> "1,234"; 12_345 -> "12.3k"; 4_560_000 -> "4.56M"; 4.6e9 -> "4.6B"."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for threshold, divisor, suffix in ((999.5e6, 1e9, "B"), (999.5e3, 1e6, "M"), (1e4, 1e3, "k")):
+        if value >= threshold:
+            return f"{sign}{_three_digits(value / divisor)}{suffix}"
+    return f"{sign}{value:,.0f}" if value == int(value) else f"{sign}{value:,.2f}"
+
+
+def _three_digits(scaled: float) -> str:
+    decimals = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
+    text = f"{scaled:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def nice_ticks(low: float, high: float, count: int = Y_TICKS) -> list[float]:
+    """Round-number ticks (steps of 1, 2 or 5 x 10^k) covering [low, high]."""
+    if high <= low:  # a flat line sits mid-chart
+        low, high = low - 1, high + 1
+    raw = (high - low) / max(1, count - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    # Values are whole XP/kills: never a step below 1.
+    step = max(1, next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
+    first = math.floor(low / step)
+    last = math.ceil(high / step)
+    return [index * step for index in range(first, last + 1)]
+
+
+def _date_format(span: timedelta) -> str:
+    if span <= timedelta(days=2):
+        return "%d %b %H:%M"
+    if span <= timedelta(days=400):
+        return "%d %b"
+    return "%b %Y"
+
+
+def render_line_chart(
+    *,
+    title: str,
+    y_label: str,
+    points: Sequence[ChartPoint],
+    start: datetime,
+    end: datetime,
+    line_until: datetime | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
+    """An SVG document charting `points` over [start, end].
+
+    A reading from before `start` (the value in force when the range began) is drawn at `start`;
+    the last value is carried on to `line_until` (e.g. now), since an unchanged stretch has no
+    readings.
+    """
+    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = height - MARGIN_TOP - MARGIN_BOTTOM
+    span = max((end - start).total_seconds(), 1.0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" font-family="sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{width / 2:.0f}" y="22" text-anchor="middle" font-size="14" '
+        f'font-weight="bold">{escape(title)}</text>',
+    ]
+
+    def x_of(at: datetime) -> float:
+        seconds = min(max((at - start).total_seconds(), 0.0), span)
+        return MARGIN_LEFT + plot_w * seconds / span
+
+    # x axis: evenly spaced dates.
+    fmt = _date_format(end - start)
+    base_y = MARGIN_TOP + plot_h
+    out.append(
+        f'<line class="x-axis" x1="{MARGIN_LEFT}" y1="{base_y}" x2="{MARGIN_LEFT + plot_w}" '
+        f'y2="{base_y}" stroke="#333"/>'
+    )
+    for i in range(X_TICKS):
+        at = start + (end - start) * i / (X_TICKS - 1)
+        x = x_of(at)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{base_y}" x2="{x:.1f}" y2="{base_y + 4}" stroke="#333"/>'
+        )
+        out.append(
+            f'<text class="x-label" x="{x:.1f}" y="{base_y + 17}" text-anchor="middle">'
+            f"{escape(at.strftime(fmt))}</text>"
+        )
+    out.append(
+        f'<text x="{MARGIN_LEFT + plot_w / 2:.0f}" y="{height - 10}" text-anchor="middle" '
+        f'fill="#555">Date (UTC)</text>'
+    )
+
+    values = [p.value for p in points]
+    if not values:
+        out.append(
+            f'<text class="empty" x="{MARGIN_LEFT + plot_w / 2:.0f}" '
+            f'y="{MARGIN_TOP + plot_h / 2:.0f}" text-anchor="middle" fill="#777" '
+            f'font-size="13">No data in this range</text>'
+        )
+        out.append("</svg>")
+        return "\n".join(out)
+
+    ticks = nice_ticks(min(values), max(values))
+    low, high = ticks[0], ticks[-1]
+
+    def y_of(value: float) -> float:
+        return MARGIN_TOP + plot_h * (1 - (value - low) / (high - low))
+
+    # y axis: round-number ticks with grid lines.
+    out.append(
+        f'<line class="y-axis" x1="{MARGIN_LEFT}" y1="{MARGIN_TOP}" x2="{MARGIN_LEFT}" '
+        f'y2="{base_y}" stroke="#333"/>'
+    )
+    for tick in ticks:
+        y = y_of(tick)
+        out.append(
+            f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{MARGIN_LEFT + plot_w}" y2="{y:.1f}" '
+            f'stroke="#e4e4e4"/>'
+        )
+        out.append(
+            f'<text class="y-label" x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(compact_number(tick))}</text>"
+        )
+    out.append(
+        f'<text x="14" y="{MARGIN_TOP + plot_h / 2:.0f}" text-anchor="middle" fill="#555" '
+        f'transform="rotate(-90 14 {MARGIN_TOP + plot_h / 2:.0f})">{escape(y_label)}</text>'
+    )
+
+    coordinates = [(x_of(p.at), y_of(p.value)) for p in points]
+    if line_until is not None and line_until > points[-1].at:
+        coordinates.append((x_of(min(line_until, end)), coordinates[-1][1]))
+    polyline = " ".join(f"{x:.1f},{y:.1f}" for x, y in _one_per_pixel(coordinates))
+    out.append(
+        f'<polyline class="series" fill="none" stroke="{LINE_COLOUR}" stroke-width="2" '
+        f'stroke-linejoin="round" points="{polyline}"/>'
+    )
+    if len(points) <= MAX_DOTS:
+        for point, (x, y) in zip(points, coordinates, strict=False):
+            label = f"{point.at:%Y-%m-%d %H:%M} UTC: {point.value:,}"
+            out.append(
+                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LINE_COLOUR}" '
+                f'data-at={quoteattr(point.at.isoformat())} data-value="{point.value}">'
+                f"<title>{escape(label)}</title></circle>"
+            )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _one_per_pixel(coordinates: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Thousands of readings still make a small document: one vertex per pixel column.
+
+    Keeps the first and last vertex of each column, so steps stay sharp.
+    """
+    if len(coordinates) <= 2 * WIDTH:
+        return coordinates
+    kept: list[tuple[float, float]] = []
+    column_of_last = None
+    for index, (x, y) in enumerate(coordinates):
+        column = int(x)
+        last_in_column = index + 1 == len(coordinates) or int(coordinates[index + 1][0]) != column
+        if column != column_of_last or last_in_column:
+            kept.append((x, y))
+        column_of_last = column
+    return kept

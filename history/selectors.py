@@ -1,0 +1,450 @@
+"""History reads over snapshots: progress between dates, one metric's timeline, leaderboards.
+
+The value of a metric at time T is the latest snapshot at or before T (snapshots are deduplicated,
+so an unchanged stretch has no rows). Every "snapshot in force at T" below is one backwards probe
+of the unique (player_id, fetched_at) index; nothing here loads a player's whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from hiscores import layout
+from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, Metric, MetricKind, get_metric
+from hiscores.models import Snapshot
+from history import gains
+from osrs_diff.exceptions import NotFound
+from players.models import Player
+
+DAYS_DIGITS = 4
+KEYS_BY_KIND: dict[MetricKind | None, tuple[str, ...]] = {
+    None: (*SKILL_KEYS, *ACTIVITY_KEYS, *BOSS_KEYS),
+    MetricKind.SKILL: SKILL_KEYS,
+    MetricKind.ACTIVITY: ACTIVITY_KEYS,
+    MetricKind.BOSS: BOSS_KEYS,
+}
+
+
+def metric_get(*, key: str, kind: MetricKind | None = None) -> Metric:
+    """The catalogue metric for `key` (of `kind` when given), or 404 listing the valid keys."""
+    metric = get_metric(key)
+    if metric is None or (kind is not None and metric.kind is not kind):
+        what = f"{kind} " if kind else "metric "
+        valid = KEYS_BY_KIND[kind]
+        raise NotFound(
+            f"Unknown {what}{key!r}.",
+            error_code="unknown_metric",
+            details={"metric": key, "valid": list(valid)},
+        )
+    return metric
+
+
+# --- Progress of one player between two dates ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadingWindow:
+    """Which readings a range uses, and the real time it covers."""
+
+    period_start: datetime
+    period_end: datetime
+    start_snapshot_at: datetime
+    end_snapshot_at: datetime
+    started_at_first_snapshot: bool
+    days_elapsed: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A player's progress over a range (the `history` document)."""
+
+    username: str
+    window: ReadingWindow
+    gains: gains.Gains
+
+    def as_dict(self) -> dict[str, Any]:
+        w = self.window
+        g = self.gains
+        return {
+            "username": self.username,
+            "period_start": w.period_start,
+            "period_end": w.period_end,
+            "start_snapshot_at": w.start_snapshot_at,
+            "end_snapshot_at": w.end_snapshot_at,
+            "started_at_first_snapshot": w.started_at_first_snapshot,
+            "days_elapsed": w.days_elapsed,
+            "experience_gained": g.experience_gained,
+            "levels_gained": g.levels_gained,
+            "boss_kills_gained": g.boss_kills_gained,
+            "activities_gained": g.activities_gained,
+            "rank_changes": g.rank_changes,
+            "newly_ranked": g.newly_ranked,
+            "daily_rates": g.daily_rates,
+        }
+
+
+def _probe(player_id: int, *, at: datetime) -> QuerySet[Snapshot]:
+    """The snapshot in force at `at` (latest at or before it): one backwards index probe."""
+    return Snapshot.objects.filter(player_id=player_id, fetched_at__lte=at).order_by("-fetched_at")
+
+
+def _first_in(player_id: int, *, start: datetime, end: datetime) -> QuerySet[Snapshot]:
+    """The first snapshot after `start` up to `end` (where a range before tracking begins)."""
+    return Snapshot.objects.filter(
+        player_id=player_id, fetched_at__gt=start, fetched_at__lte=end
+    ).order_by("fetched_at")
+
+
+def _window(
+    *,
+    start: datetime,
+    end: datetime,
+    start_at: datetime,
+    end_at: datetime,
+    now: datetime,
+) -> ReadingWindow:
+    started_at_first = start_at > start
+    # Real time covered: from the range start (or the first reading, when tracking began later)
+    # to the range end, but never past now (a range ending tomorrow has not elapsed yet).
+    covered_from = start_at if started_at_first else start
+    covered_to = min(end, now)
+    days = max(0.0, (covered_to - covered_from).total_seconds() / 86_400)
+    return ReadingWindow(
+        period_start=start,
+        period_end=end,
+        start_snapshot_at=start_at,
+        end_snapshot_at=end_at,
+        started_at_first_snapshot=started_at_first,
+        days_elapsed=round(days, DAYS_DIGITS),
+    )
+
+
+def _no_snapshot(player: Player, end: datetime) -> NotFound:
+    return NotFound(
+        f"Player {player.username!r} has no snapshot at or before {end.isoformat()}.",
+        error_code="no_snapshot",
+    )
+
+
+def player_progress_between(
+    *, player: Player, start: datetime, end: datetime, now: datetime | None = None
+) -> Progress:
+    """Gains, rank changes, newly ranked metrics and daily rates of `player` over [start, end].
+
+    One query: the snapshot in force at `start` (or the first one after it), and the one in force
+    at `end`, each an index probe. 404 `no_snapshot` when the player has none up to `end`.
+    """
+    now = now or timezone.now()
+    columns = ("id", "fetched_at", "extra", *layout.COLUMN_NAMES)
+    rows = list(
+        Snapshot.objects.filter(
+            Q(pk=Subquery(_probe(player.pk, at=start).values("pk")[:1]))
+            | Q(pk=Subquery(_probe(player.pk, at=end).values("pk")[:1]))
+            | Q(pk=Subquery(_first_in(player.pk, start=start, end=end).values("pk")[:1]))
+        )
+        .order_by("fetched_at")
+        .values(*columns)
+    )
+    if not rows:
+        raise _no_snapshot(player, end)
+    # Rows are at most: in force at start (<= start), first after start, in force at end.
+    at_start = [row for row in rows if row["fetched_at"] <= start]
+    start_row = at_start[-1] if at_start else rows[0]
+    end_row = rows[-1]
+    window = _window(
+        start=start,
+        end=end,
+        start_at=start_row["fetched_at"],
+        end_at=end_row["fetched_at"],
+        now=now,
+    )
+    computed = gains.compute_gains(
+        gains.row_metric_values(start_row, start_row["extra"]),
+        gains.row_metric_values(end_row, end_row["extra"]),
+        days=window.days_elapsed,
+    )
+    return Progress(username=player.username, window=window, gains=computed)
+
+
+# --- One metric over a range: gain, rate and timeline ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    at: datetime
+    value: int | None
+    rank: int | None
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class MetricHistory:
+    """One metric of one player over a range, with the readings where it changed."""
+
+    username: str
+    metric: Metric
+    window: ReadingWindow
+    start: gains.MetricValue
+    end: gains.MetricValue
+    timeline: list[TimelinePoint]
+
+    @property
+    def gained(self) -> int | None:
+        return gains.metric_gain(self.start, self.end)
+
+    def as_dict(self) -> dict[str, Any]:
+        w = self.window
+        is_skill = self.metric.kind is MetricKind.SKILL
+        gained = self.gained
+        body: dict[str, Any] = {
+            "username": self.username,
+            "metric": self.metric.key,
+            "name": self.metric.name,
+            "kind": str(self.metric.kind),
+            "period_start": w.period_start,
+            "period_end": w.period_end,
+            "start_snapshot_at": w.start_snapshot_at,
+            "end_snapshot_at": w.end_snapshot_at,
+            "started_at_first_snapshot": w.started_at_first_snapshot,
+            "days_elapsed": w.days_elapsed,
+            "start": _value_dict(self.start, is_skill),
+            "end": _value_dict(self.end, is_skill),
+            "gained": gained,
+            "daily_rate": gains.daily_rate(gained, w.days_elapsed) if gained else 0.0,
+            "rank_change": gains.rank_change(self.start, self.end),
+            "newly_ranked": gains.is_newly_ranked(self.start, self.end),
+        }
+        if is_skill:
+            body["levels_gained"] = (
+                (self.end.level or 0) - (self.start.level or 0) if gained is not None else None
+            )
+        body["timeline"] = [
+            {"at": p.at, "value": p.value, "level": p.level, "rank": p.rank}
+            if is_skill
+            else {"at": p.at, "value": p.value, "rank": p.rank}
+            for p in self.timeline
+        ]
+        return body
+
+
+def _value_dict(value: gains.MetricValue, is_skill: bool) -> dict[str, int | None]:
+    if is_skill:
+        return {"value": value.value, "level": value.level, "rank": value.rank}
+    return {"value": value.value, "rank": value.rank}
+
+
+def player_metric_history(
+    *,
+    player: Player,
+    metric: Metric,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+) -> MetricHistory:
+    """One metric of `player` over [start, end]: start/end values and each reading it changed in.
+
+    One query reading only this metric's columns: the snapshot in force at `start` plus every
+    snapshot inside the range. 404 `no_snapshot` when the player has none up to `end`.
+    """
+    now = now or timezone.now()
+    is_skill = metric.kind is MetricKind.SKILL
+    value_column = layout.column_for(metric.key, gains.value_part(metric.kind))
+    rank_column = layout.column_for(metric.key, "rank")
+    level_column = layout.column_for(metric.key, "level") if is_skill else None
+    columns = [c for c in ("fetched_at", value_column, rank_column, level_column) if c]
+    rows = list(
+        Snapshot.objects.filter(player_id=player.pk)
+        .filter(
+            Q(fetched_at__gt=start, fetched_at__lte=end)
+            | Q(pk=Subquery(_probe(player.pk, at=start).values("pk")[:1]))
+        )
+        .order_by("fetched_at")
+        .values_list(*columns)
+    )
+    if not rows:
+        raise _no_snapshot(player, end)
+
+    timeline: list[TimelinePoint] = []
+    for row in rows:
+        point = TimelinePoint(
+            at=row[0], value=row[1], rank=row[2], level=row[3] if is_skill else None
+        )
+        # Snapshots exist when *anything* changed; keep only the readings where this metric did.
+        last = timeline[-1] if timeline else None
+        if last is None or (last.value, last.rank, last.level) != (
+            point.value,
+            point.rank,
+            point.level,
+        ):
+            timeline.append(point)
+    first, last_row = rows[0], rows[-1]
+    window = _window(start=start, end=end, start_at=first[0], end_at=last_row[0], now=now)
+    return MetricHistory(
+        username=player.username,
+        metric=metric,
+        window=window,
+        start=gains.MetricValue(
+            metric.kind, timeline[0].rank, timeline[0].value, timeline[0].level
+        ),
+        end=gains.MetricValue(
+            metric.kind, timeline[-1].rank, timeline[-1].value, timeline[-1].level
+        ),
+        timeline=timeline,
+    )
+
+
+# --- Leaderboard: top gainers among tracked players ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    rank: int
+    username: str
+    game_mode: str
+    start: int
+    end: int
+    gained: int
+
+
+@dataclass(frozen=True)
+class LeaderboardPage:
+    rows: list[LeaderboardRow]
+    total: int
+
+
+def leaderboard_page(
+    *,
+    metric: Metric,
+    start: datetime,
+    end: datetime,
+    game_mode: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    portable: bool | None = None,
+) -> LeaderboardPage:
+    """Tracked players ranked by their gain in `metric` over [start, end], best first.
+
+    Computed in the database: per player, the value in force at `start` (or at the first snapshot
+    after it, when tracking began later) and at `end`, each an index probe; only players who
+    gained are ranked (a metric unranked at the start is newly ranked, not a gain). One query
+    returns the page and the total. PostgreSQL uses LATERAL joins that evaluate each probe once;
+    other databases (SQLite under `make run`) use the portable ORM form of the same query.
+    """
+    if portable is None:
+        portable = connection.vendor != "postgresql"
+    fetch = _leaderboard_orm if portable else _leaderboard_postgresql
+    column = layout.column_for(metric.key, gains.value_part(metric.kind))
+    rows, total = fetch(
+        column=column, start=start, end=end, game_mode=game_mode, limit=limit, offset=offset
+    )
+    if not rows and offset > 0:
+        # Past the last page: the total still answers how many there are.
+        _, total = fetch(
+            column=column, start=start, end=end, game_mode=game_mode, limit=1, offset=0
+        )
+    return LeaderboardPage(
+        rows=[
+            LeaderboardRow(offset + index + 1, username, game_mode, start_value, end_value, gained)
+            for index, (username, game_mode, start_value, end_value, gained) in enumerate(rows)
+        ],
+        total=total,
+    )
+
+
+_LeaderboardRows = tuple[list[tuple[str, str, int, int, int]], int]
+
+
+def _leaderboard_postgresql(
+    *, column: str, start: datetime, end: datetime, game_mode: str | None, limit: int, offset: int
+) -> _LeaderboardRows:
+    quote = connection.ops.quote_name
+    snapshots = quote(Snapshot._meta.db_table)
+    players = quote(Player._meta.db_table)
+    value = quote(column)  # a catalogue column name, never user text
+    # The start value: the snapshot in force at start, else the first one in the range;
+    # COALESCE evaluates its second probe only when the first finds no snapshot. -1 marks a
+    # snapshot where the metric is unranked (newly ranked later: not a gain).
+    sql = f"""
+        SELECT p.username, p.game_mode, s.v, e.v, e.v - s.v AS gained, COUNT(*) OVER () AS total
+        FROM {players} p
+        JOIN LATERAL (
+            SELECT x.{value} AS v FROM {snapshots} x
+            WHERE x.player_id = p.id AND x.fetched_at <= %(end)s
+            ORDER BY x.fetched_at DESC LIMIT 1
+        ) e ON TRUE
+        JOIN LATERAL (
+            SELECT COALESCE(
+                (SELECT COALESCE(x.{value}, -1) FROM {snapshots} x
+                 WHERE x.player_id = p.id AND x.fetched_at <= %(start)s
+                 ORDER BY x.fetched_at DESC LIMIT 1),
+                (SELECT COALESCE(x.{value}, -1) FROM {snapshots} x
+                 WHERE x.player_id = p.id AND x.fetched_at > %(start)s
+                   AND x.fetched_at <= %(end)s
+                 ORDER BY x.fetched_at ASC LIMIT 1)
+            ) AS v
+        ) s ON TRUE
+        WHERE p.is_active {"AND p.game_mode = %(game_mode)s" if game_mode else ""}
+          AND s.v >= 0 AND e.v > s.v
+        ORDER BY gained DESC, p.username_key ASC
+        LIMIT %(limit)s OFFSET %(offset)s
+    """
+    params = {"start": start, "end": end, "game_mode": game_mode, "limit": limit, "offset": offset}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    total = fetched[0][5] if fetched else 0
+    return [row[:5] for row in fetched], total
+
+
+def _leaderboard_orm(
+    *, column: str, start: datetime, end: datetime, game_mode: str | None, limit: int, offset: int
+) -> _LeaderboardRows:
+    def probe(snapshots: QuerySet[Snapshot]) -> Subquery:
+        ranked_or_minus_one = Coalesce(F(column), Value(-1), output_field=BigIntegerField())
+        return Subquery(snapshots.values(v=ranked_or_minus_one)[:1])
+
+    at_start = Snapshot.objects.filter(player_id=OuterRef("pk"), fetched_at__lte=start)
+    first_in_range = Snapshot.objects.filter(
+        player_id=OuterRef("pk"), fetched_at__gt=start, fetched_at__lte=end
+    )
+    at_end = Snapshot.objects.filter(player_id=OuterRef("pk"), fetched_at__lte=end)
+    players = Player.objects.filter(is_active=True)
+    if game_mode:
+        players = players.filter(game_mode=game_mode)
+    ranked = (
+        players.annotate(
+            start_value=Coalesce(
+                probe(at_start.order_by("-fetched_at")),
+                probe(first_in_range.order_by("fetched_at")),
+                output_field=BigIntegerField(),
+            ),
+            end_value=Subquery(at_end.order_by("-fetched_at").values(column)[:1]),
+        )
+        .filter(start_value__gte=0, end_value__gt=F("start_value"))
+        .annotate(
+            gained=F("end_value") - F("start_value"),
+            total=Window(Count("pk")),
+        )
+        .order_by("-gained", "username_key")
+        .values_list("username", "game_mode", "start_value", "end_value", "gained", "total")
+    )
+    fetched = list(ranked[offset : offset + limit])
+    total = fetched[0][5] if fetched else 0
+    return [row[:5] for row in fetched], total
