@@ -79,7 +79,11 @@ def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
         except Exception as exc:  # a dead dependency shows up as any kind of error
             logger.warning("readiness check %s failed: %s", check.name, exc)
             ok, details = False, {"error": exc.__class__.__name__}
-        report[check.name] = {"status": "ok" if ok else "down", **details}
+        report[check.name] = {
+            "status": "ok" if ok else "down",
+            "critical": check.critical,
+            **details,
+        }
         if not ok and check.critical:
             ready = False
     return ready, report

@@ -205,6 +205,9 @@ if REDIS_URL:
 else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
+    # Worker and web start in parallel under `make run`: the queue folders must exist up front.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -290,6 +293,9 @@ LOGGING = {
         # The request log line comes from our middleware; Django's own duplicates it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # One INFO line per outgoing request is noise; the hiscores client logs what matters.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

@@ -59,7 +59,9 @@ class ReadinessView(APIView):
         ready, report = health.readiness()
         if ready:
             return Response({"status": "ready", "checks": report})
-        failing = sorted(name for name, check in report.items() if check["status"] != "ok")
+        failing = sorted(
+            name for name, check in report.items() if check["status"] != "ok" and check["critical"]
+        )
         body = error_body(
             "dependency_unavailable",
             f"Not ready: {', '.join(failing)} unavailable.",

@@ -19,7 +19,8 @@ def test_ready_reports_each_dependency(api_client):
     body = response.json()
     assert body["status"] == "ready"
     assert body["checks"]["database"]["status"] == "ok"
-    assert body["checks"]["broker"] == {"status": "ok", "transport": "redis"}
+    assert body["checks"]["broker"] == {"status": "ok", "critical": True, "transport": "redis"}
+    assert body["checks"]["hiscores"]["critical"] is False
 
 
 def test_ready_is_503_naming_a_dead_broker(api_client, settings):
@@ -107,3 +108,24 @@ def _openapi_path(regex: str) -> str:
 
     path = regex.removeprefix("^").removesuffix("$").removesuffix("/?")
     return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
+
+
+def test_a_failing_non_critical_check_is_reported_but_keeps_the_service_ready(
+    api_client, monkeypatch
+):
+    from osrs_diff import health
+
+    monkeypatch.setitem(
+        health._checks,
+        "extra",
+        health.ReadinessCheck("extra", lambda: (False, {"state": "open"}), critical=False),
+    )
+
+    response = api_client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["extra"] == {
+        "status": "down",
+        "critical": False,
+        "state": "open",
+    }

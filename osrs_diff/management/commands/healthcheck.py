@@ -16,5 +16,7 @@ class Command(BaseCommand):
         for name, check in report.items():
             self.stdout.write(f"{name}: {check['status']}")
         if not ready:
-            failing = ", ".join(n for n, c in report.items() if c["status"] != "ok")
+            failing = ", ".join(
+                n for n, c in report.items() if c["status"] != "ok" and c["critical"]
+            )
             raise CommandError(f"not ready: {failing}")
