@@ -16,10 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from hiscores import layout
+from hiscores import layout, rows
 from hiscores.client import Board, HiscoresResult, HiscoresUnavailable, PlayerNotFound
 from hiscores.client import fetch as hiscores_fetch
 from hiscores.metrics import DECREASABLE_KEYS
@@ -109,13 +109,10 @@ def snapshot_record(
         player = Player.objects.select_for_update().filter(pk=player_id).first()
         if player is None:
             return FetchOutcome(FetchStatus.SKIPPED, player_id, reason="not_tracked")
-        snapshots = Snapshot.objects.filter(player_id=player_id).values(
-            *layout.COLUMN_NAMES, "id", "extra"
-        )
-        previous = snapshots.filter(fetched_at__lte=fetched_at).order_by("-fetched_at").first()
+        previous = rows.row_at_or_before(player_id=player_id, at=fetched_at)
         # A reading older than the latest row (a concurrent fetch that lost the race, or a
         # backfill) must also differ from the row after it, or that stretch would hold two rows.
-        following = snapshots.filter(fetched_at__gt=fetched_at).order_by("fetched_at").first()
+        following = rows.row_after(player_id=player_id, at=fetched_at)
         outcome = _compare_and_store(
             player=player,
             previous=previous,
@@ -169,8 +166,12 @@ def _compare_and_store(
             return FetchOutcome(FetchStatus.UNCHANGED, snapshot_id=following["id"], **base)
     try:
         with transaction.atomic():  # savepoint: a duplicate must not poison the outer transaction
-            snapshot = Snapshot.objects.create(
-                player_id=player.pk, fetched_at=fetched_at, board=str(board), extra=extra, **columns
+            snapshot_id = rows.insert_row(
+                player_id=player.pk,
+                fetched_at=fetched_at,
+                board=str(board),
+                extra=extra,
+                columns=columns,
             )
     except IntegrityError:
         # Backstop of the unique (player, fetched_at): this exact reading was recorded before.
@@ -180,7 +181,7 @@ def _compare_and_store(
         Q(last_changed__lt=fetched_at) | Q(last_changed__isnull=True)
     ).update(last_changed=fetched_at)
     _clear_flag(player)
-    return FetchOutcome(FetchStatus.SUCCESS, snapshot_id=snapshot.pk, **base)
+    return FetchOutcome(FetchStatus.SUCCESS, snapshot_id=snapshot_id, **base)
 
 
 def _clear_flag(player: Player) -> None:
@@ -191,10 +192,16 @@ def _clear_flag(player: Player) -> None:
 
 def _move_last_fetched(*, player_id: int, fetched_at: datetime, status: str) -> None:
     # Forward only: a late or backfilled reading never moves last_fetched back in time.
-    Player.objects.filter(pk=player_id).filter(
-        Q(last_fetched__lt=fetched_at) | Q(last_fetched__isnull=True)
-    ).update(last_fetched=fetched_at)
-    Player.objects.filter(pk=player_id).update(last_fetch_status=status)
+    Player.objects.filter(pk=player_id).update(
+        last_fetch_status=status,
+        last_fetched=Case(
+            When(
+                Q(last_fetched__lt=fetched_at) | Q(last_fetched__isnull=True),
+                then=Value(fetched_at),
+            ),
+            default=F("last_fetched"),
+        ),
+    )
 
 
 def _describe_falls(falls: list[dict[str, Any]]) -> str:

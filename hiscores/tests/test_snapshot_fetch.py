@@ -71,9 +71,11 @@ def test_a_404_is_recorded_and_deletes_nothing(fake_hiscores):
     assert Snapshot.objects.filter(player=player).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# Real commits; the flush afterwards is limited to these apps so data migrations (system
+# PeriodicTasks) survive for later tests.
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
 def test_a_404_for_an_iron_player_queues_a_game_mode_check(fake_hiscores):
-    player = PlayerFactory(username="Dead Hc", game_mode=GameMode.HARDCORE)
+    player = PlayerFactory(username="Dead Hc", game_mode=GameMode.HARDCORE, schedule=False)
 
     with mock.patch("players.tasks.check_game_mode.delay") as queued:
         outcome = snapshot_fetch(player_id=player.pk)
@@ -139,9 +141,11 @@ def test_a_redelivered_task_does_not_store_twice(fake_hiscores):
     assert Snapshot.objects.filter(player=player).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# Real commits; the flush afterwards is limited to these apps so data migrations (system
+# PeriodicTasks) survive for later tests.
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
 def test_concurrent_duplicate_fetches_store_one_row(fake_hiscores):
-    player = PlayerFactory(username="Popular")
+    player = PlayerFactory(username="Popular", schedule=False)
     fake_hiscores.add_player("Popular", stats={"attack": 2_000_000})
     workers = 6
     barrier = threading.Barrier(workers)
