@@ -8,7 +8,7 @@ of the unique (player_id, fetched_at) index; nothing here loads a player's whole
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -17,7 +17,6 @@ from django.db.models import (
     Count,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -25,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from hiscores import layout
 from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, Metric, MetricKind, get_metric
@@ -100,18 +100,6 @@ class Progress:
         }
 
 
-def _probe(player_id: int, *, at: datetime) -> QuerySet[Snapshot]:
-    """The snapshot in force at `at` (latest at or before it): one backwards index probe."""
-    return Snapshot.objects.filter(player_id=player_id, fetched_at__lte=at).order_by("-fetched_at")
-
-
-def _first_in(player_id: int, *, start: datetime, end: datetime) -> QuerySet[Snapshot]:
-    """The first snapshot after `start` up to `end` (where a range before tracking begins)."""
-    return Snapshot.objects.filter(
-        player_id=player_id, fetched_at__gt=start, fetched_at__lte=end
-    ).order_by("fetched_at")
-
-
 def _window(
     *,
     start: datetime,
@@ -152,16 +140,19 @@ def player_progress_between(
     at `end`, each an index probe. 404 `no_snapshot` when the player has none up to `end`.
     """
     now = now or timezone.now()
-    columns = ("id", "fetched_at", "extra", *layout.COLUMN_NAMES)
-    rows = list(
-        Snapshot.objects.filter(
-            Q(pk=Subquery(_probe(player.pk, at=start).values("pk")[:1]))
-            | Q(pk=Subquery(_probe(player.pk, at=end).values("pk")[:1]))
-            | Q(pk=Subquery(_first_in(player.pk, start=start, end=end).values("pk")[:1]))
-        )
-        .order_by("fetched_at")
-        .values(*columns)
+    # Plain SQL (portable: scalar subqueries with ORDER BY/LIMIT) because compiling an ORM query
+    # over ~330 columns costs more than running it; raw() still converts every field.
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    probe = f"SELECT id FROM {table} WHERE player_id = %s AND fetched_at"
+    sql = (
+        f"SELECT * FROM {table} WHERE id IN ("
+        f"({probe} <= %s ORDER BY fetched_at DESC LIMIT 1), "
+        f"({probe} <= %s ORDER BY fetched_at DESC LIMIT 1), "
+        f"({probe} > %s AND fetched_at <= %s ORDER BY fetched_at ASC LIMIT 1)"
+        ") ORDER BY fetched_at"
     )
+    params = [player.pk, start, player.pk, end, player.pk, start, end]
+    rows = [snapshot.__dict__ for snapshot in Snapshot.objects.raw(sql, params)]
     if not rows:
         raise _no_snapshot(player, end)
     # Rows are at most: in force at start (<= start), first after start, in force at end.
@@ -260,42 +251,50 @@ def player_metric_history(
 ) -> MetricHistory:
     """One metric of `player` over [start, end]: start/end values and each reading it changed in.
 
-    One query reading only this metric's columns: the snapshot in force at `start` plus every
-    snapshot inside the range. 404 `no_snapshot` when the player has none up to `end`.
+    The timeline holds the reading in force at `start` (or the first one, when tracking began
+    later), every reading in the range where the metric's value changed, and the last reading.
+    One query over this metric's columns only. 404 `no_snapshot` when the player has none up to
+    `end`.
     """
     now = now or timezone.now()
     is_skill = metric.kind is MetricKind.SKILL
-    value_column = layout.column_for(metric.key, gains.value_part(metric.kind))
-    rank_column = layout.column_for(metric.key, "rank")
-    level_column = layout.column_for(metric.key, "level") if is_skill else None
-    columns = [c for c in ("fetched_at", value_column, rank_column, level_column) if c]
-    rows = list(
-        Snapshot.objects.filter(player_id=player.pk)
-        .filter(
-            Q(fetched_at__gt=start, fetched_at__lte=end)
-            | Q(pk=Subquery(_probe(player.pk, at=start).values("pk")[:1]))
-        )
-        .order_by("fetched_at")
-        .values_list(*columns)
-    )
+    quote = connection.ops.quote_name
+    table = quote(Snapshot._meta.db_table)
+    value = quote(layout.column_for(metric.key, gains.value_part(metric.kind)))
+    rank = quote(layout.column_for(metric.key, "rank"))
+    level = quote(layout.column_for(metric.key, "level")) if is_skill else "NULL"
+    # One range scan of the (player_id, fetched_at) index from the snapshot in force at `start`
+    # to `end`. Snapshots exist when *anything* changed, so the window function keeps only the
+    # first and last readings and those where this metric's value changed (a year of a busy
+    # player is thousands of rows, a few hundred of them for one skill). Portable SQL: window
+    # functions exist in PostgreSQL and in every SQLite Django supports.
+    sql = f"""
+        SELECT fetched_at, v, r, l FROM (
+            SELECT fetched_at, {value} AS v, {rank} AS r, {level} AS l,
+                   LAG({value}) OVER w AS previous_v,
+                   ROW_NUMBER() OVER w AS n, COUNT(*) OVER () AS total
+            FROM {table}
+            WHERE player_id = %s AND fetched_at <= %s AND fetched_at >= COALESCE(
+                (SELECT fetched_at FROM {table} WHERE player_id = %s AND fetched_at <= %s
+                 ORDER BY fetched_at DESC LIMIT 1), %s)
+            WINDOW w AS (ORDER BY fetched_at)
+        ) readings
+        WHERE n = 1 OR n = total OR v <> previous_v OR (v IS NULL) <> (previous_v IS NULL)
+        ORDER BY fetched_at
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [player.pk, end, player.pk, start, start])
+        rows = cursor.fetchall()
     if not rows:
         raise _no_snapshot(player, end)
 
-    timeline: list[TimelinePoint] = []
-    for row in rows:
-        point = TimelinePoint(
-            at=row[0], value=row[1], rank=row[2], level=row[3] if is_skill else None
-        )
-        # Snapshots exist when *anything* changed; keep only the readings where this metric did.
-        last = timeline[-1] if timeline else None
-        if last is None or (last.value, last.rank, last.level) != (
-            point.value,
-            point.rank,
-            point.level,
-        ):
-            timeline.append(point)
-    first, last_row = rows[0], rows[-1]
-    window = _window(start=start, end=end, start_at=first[0], end_at=last_row[0], now=now)
+    if connection.vendor != "postgresql":  # SQLite hands raw timestamps back naive (or as text)
+        rows = [(_aware(at), *rest) for at, *rest in rows]
+    timeline = [
+        TimelinePoint(at=at, value=v, rank=r, level=lv if is_skill else None)
+        for at, v, r, lv in rows
+    ]
+    window = _window(start=start, end=end, start_at=timeline[0].at, end_at=timeline[-1].at, now=now)
     return MetricHistory(
         username=player.username,
         metric=metric,
@@ -308,6 +307,11 @@ def player_metric_history(
         ),
         timeline=timeline,
     )
+
+
+def _aware(at: datetime | str) -> datetime:
+    moment = parse_datetime(at) if isinstance(at, str) else at
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- Leaderboard: top gainers among tracked players ------------------------------------------

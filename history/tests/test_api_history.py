@@ -137,17 +137,24 @@ def test_skill_history_with_days(auth_client, zezima):
     assert body["timeline"][0] == {"at": iso(T0), "value": 10_000, "level": 27, "rank": 5_000}
 
 
-def test_timeline_keeps_only_readings_where_the_metric_changed(auth_client, zezima):
+def test_timeline_keeps_readings_where_the_metric_changed_and_the_last(auth_client, zezima):
     record(zezima, {"attack": 20_000, "zulrah": 10}, at=days(4), ranks={"attack": 3_000})
+    record(zezima, {"attack": 21_000, "zulrah": 10}, at=days(5), ranks={"attack": 2_900})
+    record(zezima, {"attack": 21_000, "zulrah": 11}, at=days(6), ranks={"attack": 2_800})
 
     body = auth_client.get("/players/zezima/history/skills/attack", {"days": 30}).json()
 
+    # Day 4 moved only zulrah: not an attack reading. Day 6 is the latest reading (its rank).
     assert [point["at"] for point in body["timeline"]] == [
         iso(T0),
         iso(T0 + days(1.5)),
         iso(T0 + days(3)),
+        iso(T0 + days(5)),
+        iso(T0 + days(6)),
     ]
-    assert body["end_snapshot_at"] == iso(T0 + days(4))
+    assert body["timeline"][-1]["rank"] == 2_800
+    assert body["end"] == {"value": 21_000, "level": 34, "rank": 2_800}
+    assert body["end_snapshot_at"] == iso(T0 + days(6))
 
 
 def test_boss_history_reports_a_newly_ranked_boss(auth_client, zezima):
@@ -213,5 +220,5 @@ def test_skill_history_queries_are_bounded(auth_client, zezima, django_assert_ma
     bulk_history(zezima, ((days(4 + d / 10), {"attack": 20_000 + d}) for d in range(50)))
     with django_assert_max_num_queries(3):
         response = auth_client.get("/players/zezima/history/skills/attack", {"days": 30})
-    # the first bulk reading repeats 20,000 XP at another rank: a reading of its own
-    assert len(response.json()["timeline"]) == 3 + 50
+    # the first bulk reading repeats 20,000 XP (not a change of attack); 49 more are
+    assert len(response.json()["timeline"]) == 3 + 49

@@ -142,7 +142,7 @@ def test_chart_endpoint_serves_svg_with_the_data_points(auth_client, zezima):
     root = parse(response.content.decode())
     assert root.find(f"{SVG}title").text == "Zezima: Attack experience"
     values = [int(dot.get("data-value")) for dot in by_class(root, "point")]
-    assert values == [10_000, 13_000]
+    assert values == [10_000, 13_000, 13_000]  # day 4 is the latest reading
     assert [el.text for el in by_class(root, "x-label")][-1] == NOW.strftime("%d %b")
 
 
@@ -161,7 +161,9 @@ def test_chart_of_a_player_without_snapshots_is_an_empty_chart(auth_client, db):
 
 
 def test_chart_errors_are_json(auth_client, api_client, zezima):
-    unknown = auth_client.get("/players/zezima/history/runecrafting/chart.svg", HTTP_ACCEPT="image/*")
+    unknown = auth_client.get(
+        "/players/zezima/history/runecrafting/chart.svg", HTTP_ACCEPT="image/*"
+    )
     assert unknown.status_code == 404
     assert unknown.json()["details"]["valid"][0] == "overall"
     bad = auth_client.get("/players/zezima/history/attack/chart.svg", {"period": "often"})
