@@ -15,6 +15,10 @@ class SnapshotAdmin(admin.ModelAdmin):
     ordering = ("-fetched_at",)
     show_full_result_count = False  # counting millions of rows on every page view is slow
 
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # The Player page links to "all snapshots of this player".
+        return lookup == "player__id__exact" or super().lookup_allowed(lookup, value, request)
+
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 

@@ -52,6 +52,23 @@ class GameModeChangeInline(admin.TabularInline):
         return False
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    """Players whose latest reading was rejected by the data-quality guard."""
+
+    title = "flagged"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged"), ("no", "Not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(flag_reason="")
+        if self.value() == "no":
+            return queryset.filter(flag_reason="")
+        return queryset
+
+
 @admin.register(Player)
 class PlayerAdmin(admin.ModelAdmin):
     list_display = [
@@ -62,9 +79,11 @@ class PlayerAdmin(admin.ModelAdmin):
         "schedule",
         "last_fetched",
         "last_changed",
+        "last_fetch_status",
+        "flagged",
         "created_at",
     ]
-    list_filter = ["game_mode", "is_active"]
+    list_filter = ["game_mode", "is_active", FlaggedFilter, "last_fetch_status"]
     search_fields = ["username_key"]
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
@@ -78,7 +97,34 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_fetched",
         "last_changed",
         "game_mode_checked_at",
+        "last_fetch_status",
+        "flag_reason",
+        "flagged_at",
+        "latest_snapshot",
     ]
+
+    @admin.display(description="Flagged", boolean=True)
+    def flagged(self, obj: Player) -> bool:
+        return bool(obj.flag_reason)
+
+    @admin.display(description="Latest snapshot")
+    def latest_snapshot(self, obj: Player) -> str:
+        from hiscores.selectors import snapshot_latest
+
+        snapshot = snapshot_latest(player=obj)
+        if snapshot is None:
+            return "none yet"
+        url = reverse("admin:hiscores_snapshot_change", args=[snapshot.pk])
+        listing = reverse("admin:hiscores_snapshot_changelist") + f"?player__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}">{:%Y-%m-%d %H:%M} UTC</a>: total level {}, {} XP '
+            '(<a href="{}">all snapshots</a>)',
+            url,
+            snapshot.fetched_at,
+            snapshot.overall_level,
+            f"{snapshot.overall_experience:,}" if snapshot.overall_experience else "unranked",
+            listing,
+        )
 
     @admin.display(description="Schedule")
     def schedule(self, obj: Player) -> str:
@@ -151,7 +197,10 @@ class PlayerAdmin(admin.ModelAdmin):
     def fetch_now(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         for player in queryset:
             api_task_start(
-                task=schedules.FETCH_TASK, kwargs={"player_id": player.pk}, user=request.user
+                task=schedules.FETCH_TASK,
+                kwargs={"player_id": player.pk},
+                user=request.user,
+                ignore_result=False,  # keep the outcome visible at /tasks/{id}
             )
         self.message_user(request, f"Queued a fetch of {queryset.count()} player(s).")
 

@@ -58,6 +58,9 @@ class PlayerSerializer(serializers.ModelSerializer):
             "last_fetched",
             "last_changed",
             "game_mode_checked_at",
+            "last_fetch_status",
+            "flag_reason",
+            "flagged_at",
         ]
         read_only_fields = fields
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hiscores import client as hiscores_client
 from hiscores.client import Board, HiscoresError, HiscoresResult, PlayerNotFound
+from hiscores.services import snapshot_record
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
 from players import schedules
 from players.game_modes import (
@@ -155,11 +156,20 @@ def player_create(
                 created_at=now,
             )
             schedules.player_schedule_sync(player=player, now=now)
+            _record_first_snapshot(player=player, detection=detection)
     except IntegrityError:
         if conflict := _already_tracked(key):  # lost a race with another request
             raise conflict from None
         raise
+    player.refresh_from_db()
     return PlayerCreation(player=player, detection=detection)
+
+
+def _record_first_snapshot(*, player: Player, detection: GameModeDetection) -> None:
+    """The detection already read the player's own board: that reading is the first snapshot."""
+    reading = detection.results.get(detection.mode)
+    if reading is not None:
+        snapshot_record(player_id=player.pk, reading=reading)
 
 
 def players_create_bulk(
@@ -174,11 +184,13 @@ def players_create_bulk(
     interval = validate_fetch_interval(fetch_interval_minutes)
     now = timezone.now()
     rows: dict[str, Player] = {}
+    detection_by_key: dict[str, GameModeDetection] = {}
     for username, detection in detections:
         name = validate_username(username)
         key = normalise_username(name)
         if detection.mode is None or key in rows:
             continue
+        detection_by_key[key] = detection
         rows[key] = Player(
             username=name,
             username_key=key,
@@ -198,6 +210,8 @@ def players_create_bulk(
             .order_by("pk")
         )
         schedules.schedules_create_bulk(players=created, now=now)
+        for player in created:
+            _record_first_snapshot(player=player, detection=detection_by_key[player.username_key])
     return created
 
 

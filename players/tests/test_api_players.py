@@ -38,11 +38,30 @@ def test_create_returns_201_with_the_player(auth_client, hiscores):
         "is_active": True,
         "schedule_id": player.fetch_task_id,
         "created_at": body["created_at"],
-        "last_fetched": None,
-        "last_changed": None,
+        # The detection's reading of the player's own board is the first snapshot.
+        "last_fetched": body["last_fetched"],
+        "last_changed": body["last_fetched"],
         "game_mode_checked_at": body["game_mode_checked_at"],
+        "last_fetch_status": "success",
+        "flag_reason": "",
+        "flagged_at": None,
     }
     assert body["schedule_id"] is not None
+    assert body["last_fetched"] is not None
+
+
+def test_create_keeps_the_detection_reading_as_the_first_snapshot(auth_client, hiscores):
+    from hiscores.client import Board
+    from hiscores.models import Snapshot
+
+    hiscores.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)
+
+    auth_client.post("/players", {"username": "Iron Bob"}, format="json")
+
+    snapshot = Snapshot.objects.get(player__username_key="iron bob")
+    assert snapshot.board == Board.HARDCORE
+    assert snapshot.overall_experience == 5000
+    assert hiscores.total_requests == 3  # regular, ironman, hardcore: nothing fetched twice
 
 
 @pytest.mark.parametrize("spelling", ["lynx titan", "LYNX-TITAN", "Lynx_Titan", "lynx__titan"])
