@@ -101,6 +101,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "flag_reason",
         "flagged_at",
         "latest_snapshot",
+        "overall_xp_chart",
     ]
 
     @admin.display(description="Flagged", boolean=True)
@@ -124,6 +125,16 @@ class PlayerAdmin(admin.ModelAdmin):
             snapshot.overall_level,
             f"{snapshot.overall_experience:,}" if snapshot.overall_experience else "unranked",
             listing,
+        )
+
+    @admin.display(description="Overall XP, last 30 days")
+    def overall_xp_chart(self, obj: Player) -> str:
+        # The history app's SVG chart; the admin's session login authenticates the <img> request.
+        url = reverse("player-history-chart", args=[obj.username, "overall"])
+        return format_html(
+            '<img src="{}?period=30d" alt="Overall XP of {}, last 30 days" width="720">',
+            url,
+            obj.username,
         )
 
     @admin.display(description="Schedule")
