@@ -105,22 +105,22 @@ class ProgressSerializer(serializers.Serializer):
     daily_rates = serializers.DictField(child=serializers.FloatField())
 
 
-class ScoreValueSerializer(serializers.Serializer):
+class HistoryScoreValueSerializer(serializers.Serializer):
     value = serializers.IntegerField(allow_null=True, help_text="Kills or score; null = unranked.")
     rank = serializers.IntegerField(allow_null=True)
 
 
-class SkillValueSerializer(serializers.Serializer):
+class HistorySkillValueSerializer(serializers.Serializer):
     value = serializers.IntegerField(allow_null=True, help_text="Experience; null = unranked.")
     level = serializers.IntegerField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
 
 
-class ScoreTimelinePointSerializer(ScoreValueSerializer):
+class ScoreTimelinePointSerializer(HistoryScoreValueSerializer):
     at = serializers.DateTimeField()
 
 
-class SkillTimelinePointSerializer(SkillValueSerializer):
+class SkillTimelinePointSerializer(HistorySkillValueSerializer):
     at = serializers.DateTimeField()
 
 
@@ -137,8 +137,8 @@ class MetricHistorySerializer(serializers.Serializer):
     end_snapshot_at = serializers.DateTimeField()
     started_at_first_snapshot = serializers.BooleanField()
     days_elapsed = serializers.FloatField()
-    start = ScoreValueSerializer()
-    end = ScoreValueSerializer()
+    start = HistoryScoreValueSerializer()
+    end = HistoryScoreValueSerializer()
     gained = serializers.IntegerField(
         allow_null=True, help_text="null when unranked at either end (see newly_ranked)."
     )
@@ -151,8 +151,8 @@ class MetricHistorySerializer(serializers.Serializer):
 class SkillHistorySerializer(MetricHistorySerializer):
     """One skill over a range."""
 
-    start = SkillValueSerializer()
-    end = SkillValueSerializer()
+    start = HistorySkillValueSerializer()
+    end = HistorySkillValueSerializer()
     levels_gained = serializers.IntegerField(allow_null=True)
     timeline = SkillTimelinePointSerializer(many=True)
 
