@@ -117,6 +117,26 @@ def _as_datetime(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC)
 
 
+def _bulk_write_runs(ids: list[int], last_runs: list[dt.datetime], counts: list[int]) -> None:
+    """One UPDATE for a batch of rows, only those still enabled.
+
+    Django's `bulk_update` does the same as one `UPDATE ... SET x = CASE WHEN id = ... END`
+    per batch, but PostgreSQL evaluates that CASE linearly for every row (quadratic per batch):
+    measured 0.3-0.4 s for a few hundred rows. Joining against arrays is linear. Disabled rows
+    are skipped: saving a disabled task clears last_run_at on purpose.
+    """
+    table = connection.ops.quote_name(PeriodicTask._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET last_run_at = v.last_run_at, "
+            "total_run_count = v.total_run_count "
+            "FROM unnest(%s::integer[], %s::timestamptz[], %s::integer[]) "
+            "AS v(id, last_run_at, total_run_count) "
+            "WHERE t.id = v.id AND t.enabled",
+            [ids, last_runs, counts],
+        )
+
+
 def _spread_fraction(pk: int) -> float:
     """A fixed pseudo-random point in [0, 1) per task id, so catch-up order is stable."""
     return ((pk * _GOLDEN) & _MASK64) / float(1 << 64)
@@ -499,31 +519,27 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
             self._tasks_since_sync = 0
 
     def sync(self) -> None:
-        """Write last_run_at/total_run_count of sent entries in batches (bulk_update)."""
+        """Write last_run_at/total_run_count of sent entries back, a batch per statement."""
         if not self._dirty:
             return
         pending = list(self._dirty)
-        objs = []
+        ids, last_runs, counts = [], [], []
         for pk in pending:
             entry = self._entries.get(pk)
-            if entry is None:
-                continue
-            objs.append(
-                PeriodicTask(
-                    pk=pk, last_run_at=entry.last_run_at, total_run_count=entry.total_run_count
-                )
-            )
+            if entry is not None:
+                ids.append(pk)
+                last_runs.append(entry.last_run_at)
+                counts.append(entry.total_run_count)
         try:
             self._release_stale_connection()
-            # Only rows still enabled: saving a disabled task clears last_run_at on purpose.
-            PeriodicTask.objects.filter(enabled=True).bulk_update(
-                objs, ["last_run_at", "total_run_count"], batch_size=self.flush_batch_size
-            )
+            for start in range(0, len(ids), self.flush_batch_size):
+                stop = start + self.flush_batch_size
+                _bulk_write_runs(ids[start:stop], last_runs[start:stop], counts[start:stop])
         except (DatabaseError, InterfaceError) as exc:
             logger.warning("IncrementalDatabaseScheduler: writing last runs failed: %r", exc)
             return
         self._dirty.difference_update(pending)
-        self.stats["flushed"] += len(objs)
+        self.stats["flushed"] += len(ids)
 
     # --- picking up changes ------------------------------------------------------------------
 
@@ -548,10 +564,15 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
             if last_change != self._last_change:
                 self._last_change = last_change
                 self._settle_until = now + self.settle_seconds
+            scan = now < self._settle_until
+            resync = self._resync_cursor is not None or now >= self._next_full_sync
+            if scan or resync:
+                # Our own last runs go to the database first, so rows read back carry them and
+                # a deliberate edit of last_run_at is honoured, as the stock scheduler does.
+                self.sync()
+            if scan:
                 self._incremental(now)
-            elif now < self._settle_until:
-                self._incremental(now)
-            if self._resync_cursor is not None or now >= self._next_full_sync:
+            if resync:
                 self._resync_step(now)
         except (DatabaseError, InterfaceError) as exc:
             logger.warning("IncrementalDatabaseScheduler: refresh failed, retrying: %r", exc)
@@ -741,9 +762,9 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
         else:
             last_run_ts = row.last_run_at
         total_run_count = row.total_run_count
-        if old_interval is not None:
-            # Our own writes may not have landed yet, or a stale save wrote an older value back:
-            # never move a run backwards, or the same due time would be sent twice.
+        if old_interval is not None and row.id in self._dirty:
+            # Our write of this run has not landed (the flush before each scan failed): never
+            # move a run backwards, or the same due time would be sent twice.
             last_run_ts = max(last_run_ts, old_interval.last_run_ts)
             total_run_count = max(total_run_count, old_interval.total_run_count)
         opts_key = (
@@ -791,7 +812,7 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
         for model in models:
             found.add(model.pk)
             old = self._entries.get(model.pk)
-            if isinstance(old, StockEntry):
+            if isinstance(old, StockEntry) and model.pk in self._dirty:
                 old_model = old.entry.model
                 if old_model.last_run_at and (
                     model.last_run_at is None or old_model.last_run_at > model.last_run_at
