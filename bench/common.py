@@ -70,5 +70,7 @@ def report(title: str, figures: list[Figure]) -> None:
     for figure in figures:
         verdict = {True: "pass", False: "FAIL", None: ""}[figure.passed]
         target = f"target {figure.target}" if figure.target else ""
-        print(f"  {figure.name:<48} {figure.value:>14,.3f} {figure.unit:<12} {target:<18} {verdict}")
+        print(
+            f"  {figure.name:<48} {figure.value:>14,.3f} {figure.unit:<12} {target:<18} {verdict}"
+        )
     print("BENCH-JSON " + json.dumps({"title": title, "figures": [asdict(f) for f in figures]}))
