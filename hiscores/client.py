@@ -80,7 +80,8 @@ REQUESTS = Counter(
 )
 LATENCY = Histogram(
     "osrs_diff_hiscores_request_seconds",
-    "Time from sending a hiscores request to its parsed answer.",
+    "Time from sending a hiscores request to its parsed answer, by board.",
+    ["board"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
 
@@ -528,7 +529,7 @@ class HiscoresClient:
             raise
         self.breaker.record_success()
         REQUESTS.labels(board=board.value, outcome="ok").inc()
-        LATENCY.observe(time.perf_counter() - started)
+        LATENCY.labels(board=board.value).observe(time.perf_counter() - started)
         return result
 
     def _failed(self, board: Board, outcome: str) -> None:

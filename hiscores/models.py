@@ -53,3 +53,24 @@ def _value_fields(kind: MetricKind) -> tuple[tuple[str, models.Field], ...]:
 for _metric in METRICS:
     for _part, _field in _value_fields(_metric.kind):
         Snapshot.add_to_class(f"{_metric.key}_{_part}", _field)
+
+
+class FetchOutcomeCount(models.Model):
+    """How many scheduled fetches ended in each outcome, per hour (for stats and /metrics).
+
+    One atomic upsert per fetch. Hours older than the retention are folded into the row at
+    `ROLLUP_HOUR` (the Unix epoch), so the sum over all rows of an outcome only ever grows: it is
+    the Prometheus counter, and the recent hours answer "fetch outcomes over the last 24 h".
+    """
+
+    hour = models.DateTimeField(help_text="Start of the UTC hour (the epoch: everything older).")
+    outcome = models.CharField(max_length=16)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "outcome"], name="fetch_outcome_hour_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} @ {self.hour:%Y-%m-%d %H:00}: {self.count}"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from hiscores import layout, rows
 from hiscores.client import Board, HiscoresResult, HiscoresUnavailable, PlayerNotFound
 from hiscores.client import fetch as hiscores_fetch
 from hiscores.metrics import DECREASABLE_KEYS
-from hiscores.models import Snapshot
+from hiscores.models import FetchOutcomeCount, Snapshot
 from players.game_modes import GameMode
 from players.models import Player
 
@@ -88,8 +88,11 @@ def snapshot_fetch(*, player_id: int) -> FetchOutcome:
     try:
         reading = hiscores_fetch(player.username, board_for(player))
     except PlayerNotFound:
-        return snapshot_record_not_found(player_id=player.pk)
-    return snapshot_record(player_id=player.pk, reading=reading)
+        outcome = snapshot_record_not_found(player_id=player.pk)
+    else:
+        outcome = snapshot_record(player_id=player.pk, reading=reading)
+    fetch_outcome_record(outcome=outcome.status)
+    return outcome
 
 
 def snapshot_record(
@@ -239,9 +242,72 @@ def snapshot_record_not_found(*, player_id: int) -> FetchOutcome:
 def snapshot_record_unavailable(*, player_id: int, error: HiscoresUnavailable) -> FetchOutcome:
     """Retries are exhausted: remember the failure on the player; nothing else changes."""
     Player.objects.filter(pk=player_id).update(last_fetch_status=FetchStatus.UNAVAILABLE)
+    fetch_outcome_record(outcome=FetchStatus.UNAVAILABLE)
     return FetchOutcome(
         FetchStatus.UNAVAILABLE,
         player_id,
         reason=getattr(error, "reason", "unknown"),
         details=str(error),
     )
+
+
+# --- Fetch outcome counts (GET /system/stats, /metrics) ----
+
+COUNTED_OUTCOMES = (
+    FetchStatus.SUCCESS,
+    FetchStatus.UNCHANGED,
+    FetchStatus.NOT_FOUND,
+    FetchStatus.UNAVAILABLE,
+    FetchStatus.REJECTED,
+)
+# Hourly rows kept this long; older ones are folded into the ROLLUP_HOUR row of their outcome.
+FETCH_OUTCOME_RETENTION = timedelta(days=8)
+ROLLUP_HOUR = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _hour_start(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _outcome_add(cursor, *, hour: datetime, outcome: str, amount: int) -> int:
+    """One atomic upsert (PostgreSQL and SQLite); returns the row's new count."""
+    table = connection.ops.quote_name(FetchOutcomeCount._meta.db_table)
+    count = connection.ops.quote_name("count")
+    cursor.execute(
+        f"INSERT INTO {table} (hour, outcome, {count}) VALUES (%s, %s, %s) "
+        f"ON CONFLICT (hour, outcome) DO UPDATE SET {count} = {table}.{count} + %s "
+        f"RETURNING {count}",
+        [connection.ops.adapt_datetimefield_value(hour), outcome, amount, amount],
+    )
+    return cursor.fetchone()[0]
+
+
+def fetch_outcome_record(*, outcome: str, at: datetime | None = None) -> None:
+    """Count one fetch outcome in its hour; never fails the fetch it counts.
+
+    The first count of a new hour also folds that outcome's hours past the retention into the
+    rollup row (DELETE ... RETURNING, so concurrent folds never count a row twice).
+    """
+    if outcome not in COUNTED_OUTCOMES:
+        return
+    hour = _hour_start(at or timezone.now())
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if _outcome_add(cursor, hour=hour, outcome=outcome, amount=1) != 1:
+                return
+            table = connection.ops.quote_name(FetchOutcomeCount._meta.db_table)
+            count = connection.ops.quote_name("count")
+            cursor.execute(
+                f"DELETE FROM {table} WHERE outcome = %s AND hour > %s AND hour < %s "
+                f"RETURNING {count}",
+                [
+                    outcome,
+                    connection.ops.adapt_datetimefield_value(ROLLUP_HOUR),
+                    connection.ops.adapt_datetimefield_value(hour - FETCH_OUTCOME_RETENTION),
+                ],
+            )
+            folded = sum(row[0] for row in cursor.fetchall())
+            if folded:
+                _outcome_add(cursor, hour=ROLLUP_HOUR, outcome=outcome, amount=folded)
+    except DatabaseError as exc:
+        logger.warning("could not count fetch outcome %s: %s", outcome, exc)
