@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "osrs_diff.middleware.RequestIdMiddleware",
+    # Request counts and latency per route and status for /metrics (osrs_diff.metrics).
+    "osrs_diff.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -330,3 +332,15 @@ DROP_DUPLICATE_WINDOW_SECONDS = env.float("DROP_DUPLICATE_WINDOW_SECONDS", defau
 DROP_PARTY_IDLE_SECONDS = env.int("DROP_PARTY_IDLE_SECONDS", default=300)
 DROPS_REQUIRE_AUTH = env.bool("DROPS_REQUIRE_AUTH", default=False)
 DROPS_THROTTLE_RATE = env.str("DROPS_THROTTLE_RATE", default="600/minute")
+
+# --- Operations: /metrics (osrs_diff.metrics) ----
+# Bearer token required by GET /metrics; unset = only loopback/private addresses are served.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# prometheus-client multiprocess mode: every process writes its counters to files here (the
+# library reads the variable itself at import; settings only makes sure the folder exists).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# Where /metrics merges multiprocess files from (recursively): a shared volume holding one
+# folder per container; defaults to PROMETHEUS_MULTIPROC_DIR.
+METRICS_COLLECT_DIR = env.str("METRICS_COLLECT_DIR", default="") or PROMETHEUS_MULTIPROC_DIR

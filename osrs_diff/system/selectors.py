@@ -1,0 +1,407 @@
+"""Reads for operators: system PeriodicTasks with their last result, and the system stats."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from celery import current_app, states
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
+from django.utils.text import slugify
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_results.models import TaskResult
+
+from drops.models import Drop, Party
+from drops.selectors import party_list_active
+from hiscores.models import FetchOutcomeCount, Snapshot
+from hiscores.services import COUNTED_OUTCOMES, ROLLUP_HOUR, FetchStatus
+from players.game_modes import GameMode
+from players.models import Player
+from players.schedules import FETCH_TASK, TASK_NAME_PREFIX
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_PREFIX = "system: "
+
+# --- System tasks ----
+
+
+@dataclass(frozen=True)
+class LastResult:
+    task_id: str
+    state: str
+    finished_at: datetime | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class SystemTask:
+    id: int
+    name: str
+    slug: str
+    task: str
+    description: str
+    schedule: str
+    enabled: bool
+    last_run_at: datetime | None
+    next_run_at: datetime | None
+    total_run_count: int
+    last_result: LastResult | None
+
+
+def system_task_queryset(base: QuerySet | None = None) -> QuerySet[PeriodicTask]:
+    """Every PeriodicTask except the per-player fetch tasks, by name.
+
+    `base` is a PeriodicTask queryset to start from (the admin's proxy model).
+    """
+    base = PeriodicTask.objects.all() if base is None else base
+    return (
+        base.exclude(Q(name__startswith=TASK_NAME_PREFIX) | Q(task=FETCH_TASK))
+        .select_related("interval", "crontab", "solar", "clocked")
+        .order_by("name")
+    )
+
+
+def _latest_result() -> QuerySet[TaskResult]:
+    # (periodic_task_name) is indexed by django-celery-results.
+    return TaskResult.objects.filter(periodic_task_name=OuterRef("name")).order_by(
+        "-date_done", "-id"
+    )
+
+
+def system_tasks_with_results(base: QuerySet | None = None) -> QuerySet[PeriodicTask]:
+    """`system_task_queryset` plus the latest result's state, time and value (one query)."""
+    latest = _latest_result()
+    return system_task_queryset(base).annotate(
+        last_result_status=Subquery(latest.values("status")[:1]),
+        last_result_done=Subquery(latest.values("date_done")[:1]),
+        last_result_value=Subquery(latest.values("result")[:1]),
+        last_result_task_id=Subquery(latest.values("task_id")[:1]),
+    )
+
+
+def last_result_from_annotations(task: PeriodicTask) -> LastResult | None:
+    if not getattr(task, "last_result_status", None):
+        return None
+    return last_result_of(
+        TaskResult(
+            task_id=task.last_result_task_id,
+            status=task.last_result_status,
+            date_done=task.last_result_done,
+            result=task.last_result_value,
+        )
+    )
+
+
+def task_slug(name: str) -> str:
+    """A task name for URLs: "system: daily game-mode check" -> "daily-game-mode-check"."""
+    return slugify(name.removeprefix(SYSTEM_PREFIX)) or slugify(name)
+
+
+def system_task_list(*, now: datetime | None = None) -> list[SystemTask]:
+    """Every system task with its latest result, by name (one query whatever their number)."""
+    now = now or timezone.now()
+    return [_system_task(task, now=now) for task in system_tasks_with_results()]
+
+
+def system_task_find(*, name: str) -> PeriodicTask | None:
+    """The system task called `name` (its exact name or its slug), or None."""
+    exact = system_task_queryset().filter(name=name).first()
+    if exact is not None:
+        return exact
+    return next((task for task in system_task_queryset() if task_slug(task.name) == name), None)
+
+
+def system_task_names() -> list[str]:
+    return list(system_task_queryset().values_list("name", flat=True))
+
+
+def _system_task(task: PeriodicTask, *, now: datetime) -> SystemTask:
+    return SystemTask(
+        id=task.pk,
+        name=task.name,
+        slug=task_slug(task.name),
+        task=task.task,
+        description=task.description,
+        schedule=schedule_describe(task),
+        enabled=task.enabled,
+        last_run_at=task.last_run_at,
+        next_run_at=task_next_run(task, now=now),
+        total_run_count=task.total_run_count,
+        last_result=last_result_from_annotations(task),
+    )
+
+
+_PERIOD_UNITS = {
+    IntervalSchedule.DAYS: ("day", "days"),
+    IntervalSchedule.HOURS: ("h", "h"),
+    IntervalSchedule.MINUTES: ("min", "min"),
+    IntervalSchedule.SECONDS: ("s", "s"),
+    IntervalSchedule.MICROSECONDS: ("µs", "µs"),
+}
+_WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+def schedule_describe(task: PeriodicTask) -> str:
+    """The schedule in words: "every 60 s", "daily at 02:00 UTC", "once at 2026-11-21 09:00 UTC"."""
+    text = _describe(task)
+    return f"{text} (one-off)" if task.one_off else text
+
+
+def _describe(task: PeriodicTask) -> str:
+    if task.interval is not None:
+        every, period = task.interval.every, task.interval.period
+        singular, plural = _PERIOD_UNITS.get(period, (period, period))
+        if period == IntervalSchedule.DAYS and every == 1:
+            return "every day"
+        return f"every {every} {singular if every == 1 else plural}"
+    if task.crontab is not None:
+        return _describe_crontab(task.crontab)
+    if task.clocked is not None:
+        return f"once at {task.clocked.clocked_time.astimezone(timezone.UTC):%Y-%m-%d %H:%M} UTC"
+    if task.solar is not None:
+        solar = task.solar
+        return f"at {solar.event.replace('_', ' ')} ({solar.latitude}, {solar.longitude})"
+    return "no schedule"
+
+
+def _describe_crontab(cron) -> str:
+    zone = str(cron.timezone)
+    minute, hour = cron.minute, cron.hour
+    dom, month, dow = cron.day_of_month, cron.month_of_year, cron.day_of_week
+    if minute.isdigit() and hour.isdigit() and dom == month == "*":
+        at = f"{int(hour):02d}:{int(minute):02d} {zone}"
+        if dow == "*":
+            return f"daily at {at}"
+        if dow.isdigit() and int(dow) < 7:
+            return f"weekly on {_WEEKDAYS[int(dow)]} at {at}"
+    if minute.isdigit() and hour == dom == month == dow == "*":
+        return f"hourly at :{int(minute):02d}"
+    return f"cron '{minute} {hour} {dom} {month} {dow}' {zone}"
+
+
+def task_next_run(task: PeriodicTask, *, now: datetime) -> datetime | None:
+    """When beat will next send `task` (None when disabled or never again)."""
+    if not task.enabled:
+        return None
+    if task.clocked is not None:
+        return None if task.last_run_at else task.clocked.clocked_time
+    if task.one_off and task.last_run_at:
+        return None
+    try:
+        schedule = task.schedule
+        base = task.last_run_at or task.start_time or task.date_changed or now
+        due = now + schedule.remaining_estimate(base)
+    except Exception:  # an unreadable schedule must not break the listing
+        logger.exception("cannot compute the next run of %s", task.name)
+        return None
+    if task.start_time is not None and task.start_time > due:
+        due = task.start_time
+    return due
+
+
+def last_result_of(result: TaskResult | None) -> LastResult | None:
+    if result is None:
+        return None
+    finished = result.status in states.READY_STATES
+    return LastResult(
+        task_id=result.task_id,
+        state=result.status,
+        finished_at=result.date_done if finished else None,
+        summary=_summary(result),
+    )
+
+
+def _decode(raw: str | None) -> Any:
+    if raw in (None, ""):
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list | tuple | dict):
+        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
+    return str(value)
+
+
+def _summary(result: TaskResult) -> str:
+    value = _decode(result.result)
+    if result.status == states.SUCCESS:
+        if isinstance(value, dict):
+            return ", ".join(f"{key}={_short(item)}" for key, item in value.items()) or "done"
+        return "done" if value is None else _short(value)
+    if result.status in (states.FAILURE, states.RETRY) and isinstance(value, dict):
+        message = value.get("exc_message")
+        if isinstance(message, list | tuple):
+            message = " ".join(str(part) for part in message)
+        text = f"{value.get('exc_type') or 'Error'}: {message or ''}".rstrip(": ")
+        return text if result.status == states.FAILURE else f"retrying after {text}"
+    if result.status == states.STARTED:
+        return "running"
+    return result.status.lower()
+
+
+# --- Stats ----
+
+# Below this many rows (by the planner's estimate) a table is counted exactly.
+EXACT_COUNT_LIMIT = 100_000
+STATS_WINDOW = timedelta(hours=24)
+
+
+def table_count(model) -> tuple[int, bool]:
+    """(rows, estimated): PostgreSQL's statistics for big tables, COUNT(*) for small ones."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        if row and row[0] is not None and row[0] >= EXACT_COUNT_LIMIT:
+            return int(row[0]), True
+    return model.objects.count(), False
+
+
+def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
+    """Fetch outcomes counted since the start of the hour of `since` (all of them without)."""
+    rows = FetchOutcomeCount.objects.all()
+    if since is not None:
+        hour = since.replace(minute=0, second=0, microsecond=0)
+        rows = rows.filter(hour__gte=max(hour, ROLLUP_HOUR + timedelta(hours=1)))
+    counts = dict.fromkeys(COUNTED_OUTCOMES, 0)
+    for outcome, total in (
+        rows.values("outcome").annotate(total=Sum("count")).values_list("outcome", "total")
+    ):
+        counts[outcome] = counts.get(outcome, 0) + int(total or 0)
+    return counts
+
+
+def dedup_ratio(counts: dict[str, int]) -> float | None:
+    """Share of good readings not stored because nothing changed (None before any reading)."""
+    readings = counts.get(FetchStatus.SUCCESS, 0) + counts.get(FetchStatus.UNCHANGED, 0)
+    return round(counts.get(FetchStatus.UNCHANGED, 0) / readings, 4) if readings else None
+
+
+def player_counts() -> dict[str, Any]:
+    """Players by game mode and by state (active / paused / flagged) in one query."""
+    rows = Player.objects.values("game_mode").annotate(
+        total=Count("id"),
+        active=Count("id", filter=Q(is_active=True)),
+        flagged=Count("id", filter=~Q(flag_reason="")),
+    )
+    by_mode = dict.fromkeys(GameMode.values, 0)
+    total = active = flagged = 0
+    for row in rows.order_by():
+        by_mode[row["game_mode"]] = row["total"]
+        total += row["total"]
+        active += row["active"]
+        flagged += row["flagged"]
+    return {
+        "total": total,
+        "active": active,
+        "paused": total - active,
+        "flagged": flagged,
+        "by_game_mode": by_mode,
+    }
+
+
+def queue_depths() -> dict[str, Any]:
+    """Messages waiting per broker queue; `available: false` (depths null) when it is down."""
+    queues = sorted(
+        {current_app.conf.task_default_queue or "celery", *current_app.amqp.queues.keys()}
+    )
+    url = str(current_app.conf.broker_url or "")
+    try:
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            depth, backend = _redis_depths(url, queues), "redis"
+        elif url.startswith("filesystem://"):
+            depth, backend = _filesystem_depths(queues), "filesystem"
+        else:
+            return {"backend": url.split("://", 1)[0], "available": None, "depth": {}}
+    except Exception as exc:  # the broker being down must never break the stats
+        logger.warning("broker queue depth unavailable: %s", exc)
+        return {
+            "backend": url.split("://", 1)[0],
+            "available": False,
+            "depth": dict.fromkeys(queues),
+            "error": str(exc) or exc.__class__.__name__,
+        }
+    return {"backend": backend, "available": True, "depth": depth}
+
+
+# kombu's Redis transport keeps one list per priority step: "celery", "celery\x06\x163", ...
+_PRIORITY_SEPARATOR = "\x06\x16"
+_PRIORITY_STEPS = (0, 3, 6, 9)
+
+
+def _redis_depths(url: str, queues: list[str]) -> dict[str, int]:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                for step in _PRIORITY_STEPS:
+                    pipe.llen(queue if step == 0 else f"{queue}{_PRIORITY_SEPARATOR}{step}")
+            lengths = pipe.execute()
+    finally:
+        client.close()
+    steps = len(_PRIORITY_STEPS)
+    return {queue: int(sum(lengths[i * steps : (i + 1) * steps])) for i, queue in enumerate(queues)}
+
+
+def _filesystem_depths(queues: list[str]) -> dict[str, int]:
+    # kombu's filesystem transport writes one "<time>_<uuid>.<queue>.msg" file per message.
+    folder = Path(current_app.conf.broker_transport_options["data_folder_in"])
+    counts = dict.fromkeys(queues, 0)
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".msg"):
+            queue = name[: -len(".msg")].split(".", 1)[-1]
+            counts[queue] = counts.get(queue, 0) + 1
+    return counts
+
+
+def hiscores_state() -> dict[str, Any]:
+    from hiscores.breaker import breaker_state
+    from hiscores.ratelimit import limiter_state
+
+    return {"rate_limiter": limiter_state(), "circuit_breaker": breaker_state()}
+
+
+def drop_counts(*, now: datetime) -> dict[str, int]:
+    hour_ago = now - timedelta(hours=1)
+    # Through the parties active in the last hour: the (party, received_at) index answers it.
+    recent_parties = Party.objects.filter(last_drop_at__gte=hour_ago).values("id")
+    return {
+        "open_parties": party_list_active(now=now).count(),
+        "drops_last_hour": Drop.objects.filter(
+            party__in=recent_parties, received_at__gte=hour_ago
+        ).count(),
+    }
+
+
+def system_stats(*, now: datetime | None = None) -> dict[str, Any]:
+    """Everything `GET /system/stats` shows, in a handful of cheap queries."""
+    now = now or timezone.now()
+    snapshots, estimated = table_count(Snapshot)
+    outcomes = fetch_outcome_counts(since=now - STATS_WINDOW)
+    return {
+        "generated_at": now,
+        "players": player_counts(),
+        "snapshots": {"stored": snapshots, "estimated": estimated},
+        "fetches_24h": {**outcomes, "total": sum(outcomes.values())},
+        "dedup_ratio_24h": dedup_ratio(outcomes),
+        "hiscores": hiscores_state(),
+        "queues": queue_depths(),
+        "drops": drop_counts(now=now),
+    }

@@ -1,0 +1,72 @@
+"""Output shapes of the system endpoints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class LastResultSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    state = serializers.CharField(help_text="Celery state: STARTED, SUCCESS, FAILURE, RETRY, ...")
+    finished_at = serializers.DateTimeField(allow_null=True)
+    summary = serializers.CharField(help_text='e.g. "queued=12", "HiscoresUnavailable: down".')
+
+
+class SystemTaskSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField(help_text="Also accepted by POST /system/tasks/{name}/run.")
+    task = serializers.CharField(help_text="The Celery task it sends.")
+    description = serializers.CharField()
+    schedule = serializers.CharField(help_text='"every 60 s", "daily at 02:00 UTC", ...')
+    enabled = serializers.BooleanField()
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    next_run_at = serializers.DateTimeField(allow_null=True)
+    total_run_count = serializers.IntegerField()
+    last_result = LastResultSerializer(allow_null=True)
+
+
+class _PlayersSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    active = serializers.IntegerField()
+    paused = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    by_game_mode = serializers.DictField(child=serializers.IntegerField())
+
+
+class _SnapshotsSerializer(serializers.Serializer):
+    stored = serializers.IntegerField()
+    estimated = serializers.BooleanField(help_text="True when taken from table statistics.")
+
+
+class _FetchesSerializer(serializers.Serializer):
+    success = serializers.IntegerField(help_text="A snapshot was stored.")
+    unchanged = serializers.IntegerField(help_text="Nothing progressed: nothing stored.")
+    not_found = serializers.IntegerField()
+    unavailable = serializers.IntegerField(help_text="Retries exhausted.")
+    rejected = serializers.IntegerField(help_text="Values went down: flagged, nothing stored.")
+    total = serializers.IntegerField()
+
+
+class _QueuesSerializer(serializers.Serializer):
+    backend = serializers.CharField()
+    available = serializers.BooleanField(allow_null=True)
+    depth = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    error = serializers.CharField(required=False)
+
+
+class _DropsSerializer(serializers.Serializer):
+    open_parties = serializers.IntegerField()
+    drops_last_hour = serializers.IntegerField()
+
+
+class SystemStatsSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    players = _PlayersSerializer()
+    snapshots = _SnapshotsSerializer()
+    fetches_24h = _FetchesSerializer()
+    dedup_ratio_24h = serializers.FloatField(
+        allow_null=True, help_text="unchanged / (success + unchanged) over the last 24 h."
+    )
+    hiscores = serializers.DictField(help_text="rate_limiter and circuit_breaker state.")
+    queues = _QueuesSerializer()
+    drops = _DropsSerializer()

@@ -1,0 +1,50 @@
+"""Writes for operators: run a system task now, exactly as beat would send it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from osrs_diff.api_tasks import api_task_start
+from osrs_diff.exceptions import NotFound
+from osrs_diff.system import selectors
+
+
+def _json(text: str | None, default: Any) -> Any:
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
+def system_task_run(*, name: str, user: Any = None) -> str:
+    """Send the system task `name` (exact name or slug) now; returns the Celery task id.
+
+    It goes out with the PeriodicTask's own arguments, queue and headers plus
+    `periodic_task_name`, so its result is that task's `last_result` like a beat run's; the id
+    is followable at `GET /tasks/{id}`. Unknown names raise NotFound listing the valid ones.
+    """
+    task = selectors.system_task_find(name=name)
+    if task is None:
+        valid = selectors.system_task_names()
+        raise NotFound(
+            f"No system task {name!r}. Valid names: {', '.join(valid) or 'none'}.",
+            details={"valid_names": valid},
+        )
+    headers = _json(task.headers, {})
+    headers = headers if isinstance(headers, dict) else {}
+    options: dict[str, Any] = {
+        "ignore_result": False,
+        "headers": {**headers, "periodic_task_name": task.name},
+    }
+    args = _json(task.args, [])
+    if args:
+        options["args"] = args
+    for option in ("queue", "exchange", "routing_key", "priority"):
+        value = getattr(task, option)
+        if value not in (None, ""):
+            options[option] = value
+    kwargs = _json(task.kwargs, {})
+    return api_task_start(
+        task=task.task, kwargs=kwargs if isinstance(kwargs, dict) else {}, user=user, **options
+    )
