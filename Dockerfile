@@ -21,7 +21,7 @@ WORKDIR /app
 COPY --chown=app:app . /app
 # collectstatic needs settings but no secrets or database.
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown -R app:app /app/var /app/static
+    && mkdir -p /app/var/metrics && chown -R app:app /app/var /app/static
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \

@@ -26,8 +26,11 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 run: export DJANGO_DEBUG ?= true
 run: export OSRS_DIFF_HOST := $(HOST)
 run: export OSRS_DIFF_PORT := $(PORT)
+# Web, worker and beat write their Prometheus counters here; /metrics merges them.
+run: export PROMETHEUS_MULTIPROC_DIR ?= $(or $(OSRS_DIFF_VAR_DIR),$(CURDIR)/var)/prometheus
 run: $(RUN_STAMP)
-	@mkdir -p var
+	@mkdir -p var "$$PROMETHEUS_MULTIPROC_DIR"
+	@find "$$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_superuser
 	@echo ""
