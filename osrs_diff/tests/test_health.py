@@ -107,7 +107,8 @@ def _openapi_path(regex: str) -> str:
     import re
 
     path = regex.removeprefix("^").removesuffix("$").removesuffix("/?")
-    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
+    return re.sub(r"\\(.)", r"\1", path)  # literal characters the route escaped
 
 
 def test_a_failing_non_critical_check_is_reported_but_keeps_the_service_ready(
