@@ -12,6 +12,7 @@ from django.utils import timezone
 from drops.tests.factories import DropFactory, PartyFactory
 from hiscores.models import FetchOutcomeCount, Snapshot
 from hiscores.services import ROLLUP_HOUR, fetch_outcome_record
+from osrs_diff.api_tasks import api_task_start
 from osrs_diff.system import selectors
 from players.game_modes import GameMode
 from players.models import Player
@@ -143,9 +144,9 @@ def test_without_readings_the_dedup_ratio_is_null():
     assert stats["fetches_24h"]["total"] == 0
 
 
-def test_queue_depth_counts_waiting_messages(staff_client):
-    staff_client.post("/system/tasks/system: end idle drop parties/run")
-    staff_client.post("/system/tasks/system: end idle drop parties/run")
+def test_queue_depth_counts_waiting_messages():
+    api_task_start(task="drops.end_idle_parties")
+    api_task_start(task="drops.end_idle_parties")
 
     assert selectors.queue_depths()["depth"] == {"celery": 2}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 import time_machine
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -21,6 +23,23 @@ from players.models import Player
 from players.tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
+
+SYSTEM_TASK_MIGRATIONS = (
+    "players.migrations.0002_daily_game_mode_check",
+    "drops.migrations.0002_idle_party_sweeper",
+    "players.migrations.0004_schedule_drift_check",
+)
+
+
+@pytest.fixture(autouse=True)
+def system_tasks_exist():
+    """The rows the data migrations create (a transactional test elsewhere may have flushed them
+    from the reused test database)."""
+    for module in SYSTEM_TASK_MIGRATIONS:
+        migration = importlib.import_module(module)
+        create = getattr(migration, "create_task", None) or migration.create_sweeper
+        create(django_apps, None)
+
 
 GAME_MODE_CHECK = "system: daily game-mode check"
 SWEEPER = "system: end idle drop parties"
