@@ -186,7 +186,7 @@ def child_scale(kind: str, count: int, limit: float) -> dict:
     span = times[-1] - times[0] if len(times) > 1 else elapsed
     result["sends_per_s"] = (len(times) - 1) / span if span > 0 else 0.0
 
-    # Delay while keeping up: 50 tasks/s coming due over the next 20 s.
+    # Delay while keeping up: 50 tasks/s coming due over 20 s.
     stream = min(count // 4, 1000)
     ids = list(
         PeriodicTask.objects.filter(name__startswith=PREFIX)
@@ -196,7 +196,8 @@ def child_scale(kind: str, count: int, limit: float) -> dict:
     now = time.time()
     due = {}
     for position, (pk, name) in enumerate(ids):
-        due_at = now + 2 + position * (20 / max(stream, 1))
+        # Starts 10 s out: the row updates below must land before the first one is due.
+        due_at = now + 10 + position * (20 / max(stream, 1))
         due[name] = due_at
         PeriodicTask.objects.filter(id=pk).update(
             last_run_at=dt.datetime.fromtimestamp(due_at - 3600, dt.UTC),
@@ -204,7 +205,7 @@ def child_scale(kind: str, count: int, limit: float) -> dict:
         )
     PeriodicTasks.update_changed()
     Scheduler.sends.clear()
-    _run(scheduler, 24 + (limit if kind == "stock" else 0) / 2)
+    _run(scheduler, 34 + (limit if kind == "stock" else 0) / 2)
     delays = sorted(sent - due[name] for name, sent in Scheduler.sends if name in due)
     missing = stream - len(delays)
     delays += [float("inf")] * missing

@@ -83,8 +83,25 @@ _Row = namedtuple("_Row", _ROW_FIELDS)
 _Message = namedtuple("_Message", ("name", "task", "args", "kwargs", "options"))
 
 
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def _select_rows(queryset: QuerySet) -> list[_Row]:
-    """Run an ORM-built row query without per-value converters (they cost seconds at 100k)."""
+    """Rows with datetimes as epoch seconds.
+
+    On PostgreSQL the database converts them and the query runs without Django's per-value
+    converters (parsing 100,000 rows of timestamps in Python costs seconds). Elsewhere (the
+    embedded SQLite mode, a handful of tasks) the ORM reads them and Python converts.
+    """
+    if not _postgresql():
+        return [
+            _Row._make(
+                _ts(value) if name in _EPOCH_FIELDS else value
+                for name, value in zip(_ROW_FIELDS, values, strict=True)
+            )
+            for values in queryset.values_list(*_ROW_FIELDS)
+        ]
     columns = [
         Cast(Extract(name, "epoch"), FloatField()) if name in _EPOCH_FIELDS else name
         for name in _ROW_FIELDS
@@ -93,6 +110,17 @@ def _select_rows(queryset: QuerySet) -> list[_Row]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [_Row._make(values) for values in cursor.fetchall()]
+
+
+def _changed_since(queryset: QuerySet) -> list[tuple[int, float, bool]]:
+    """(id, date_changed as epoch seconds, enabled) for the rows of `queryset`."""
+    if not _postgresql():
+        return [
+            (pk, _ts(changed), enabled)
+            for pk, changed, enabled in queryset.values_list("id", "date_changed", "enabled")
+        ]
+    epoch = Cast(Extract("date_changed", "epoch"), FloatField())
+    return list(queryset.values_list("id", epoch, "enabled"))
 
 
 _OPTION_NAMES = ("queue", "exchange", "routing_key", "priority")
@@ -125,6 +153,15 @@ def _bulk_write_runs(ids: list[int], last_runs: list[dt.datetime], counts: list[
     measured 0.3-0.4 s for a few hundred rows. Joining against arrays is linear. Disabled rows
     are skipped: saving a disabled task clears last_run_at on purpose.
     """
+    if not _postgresql():
+        PeriodicTask.objects.filter(enabled=True).bulk_update(
+            [
+                PeriodicTask(pk=pk, last_run_at=last_run, total_run_count=count)
+                for pk, last_run, count in zip(ids, last_runs, counts, strict=True)
+            ],
+            ["last_run_at", "total_run_count"],
+        )
+        return
     table = connection.ops.quote_name(PeriodicTask._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -587,8 +624,7 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
             since = _as_datetime(self._watermark - self.change_lookback_seconds)
             qs = qs.filter(date_changed__gte=since)
         stale: list[int] = []
-        epoch = Cast(Extract("date_changed", "epoch"), FloatField())
-        for pk, changed_ts, enabled in qs.values_list("id", epoch, "enabled"):
+        for pk, changed_ts, enabled in _changed_since(qs):
             self._advance_watermark(changed_ts)
             entry = self._entries.get(pk)
             if not enabled:
