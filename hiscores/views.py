@@ -80,6 +80,7 @@ class MultiPlayerStatsView(APIView):
         ],
         responses=serializers.MultiPlayerStatsSerializer,
         tags=["snapshots"],
+        operation_id="players_stats_many",
     )
     def get(self, request: Request) -> Response:
         query = serializers.UsernamesQuerySerializer(data=request.query_params)

@@ -123,7 +123,7 @@ class LogoutView(TokenBlacklistView):
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="May be empty.")
     is_staff = serializers.BooleanField()
     is_superuser = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
