@@ -140,8 +140,8 @@ def child_scale(kind: str, count: int, limit: float) -> dict:
     from osrs_diff.celery import app
 
     app.conf.task_default_queue = QUEUE
-    _clean()
-    _create(count, 3600, not_due_for=120)  # nothing due for two minutes
+    # Rows are created by a separate process: the scheduler's RSS must not include that.
+    _spawn("create", str(count), "3600", "120", "0")  # nothing due for two minutes
     result: dict = {"scheduler": kind, "tasks": count}
     Scheduler = _scheduler_class(kind)
 
@@ -230,9 +230,9 @@ def child_cpu(kind: str, daily: int, hourly: int, seconds: float) -> dict:
     from osrs_diff.celery import app
 
     app.conf.task_default_queue = QUEUE
-    _clean()
-    _create(daily, 86400)
-    _create(hourly, 3600, start=daily)
+    _spawn("create", str(daily), "86400", "0", "0")
+    if hourly:
+        _spawn("create", str(hourly), "3600", "0", str(daily), "keep")
     Scheduler = _scheduler_class(kind)
     scheduler = Scheduler(app=app)
     scheduler.tick()
@@ -290,7 +290,15 @@ def main() -> None:
 
     if args.child is not None:
         mode, kind, *rest = args.child
-        if mode == "scale":
+        if mode == "create":
+            _setup_django()
+            values = [kind, *rest]
+            if "keep" not in values:
+                _clean()
+            count, seconds, not_due_for, start = (int(v) for v in values[:4])
+            _create(count, seconds, start=start, not_due_for=not_due_for)
+            out = {"created": count}
+        elif mode == "scale":
             out = child_scale(kind, int(rest[0]), float(rest[1]))
         else:
             out = child_cpu(kind, int(rest[0]), int(rest[1]), float(rest[2]))

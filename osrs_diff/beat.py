@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import logging
+import sys
 import time
 from collections import namedtuple
 from collections.abc import Iterable
@@ -209,7 +210,7 @@ class IntervalEntry:
         "total_run_count",
         "changed_ts",
         "due",
-        "gen",
+        "queued",
         "seen",
     )
 
@@ -226,8 +227,9 @@ class IntervalEntry:
     ) -> None:
         self.id = row.id
         self.name = row.name
-        self.task = row.task
-        self.args_json = row.args
+        # Task names and empty argument lists repeat across 100,000 rows: keep one copy each.
+        self.task = sys.intern(row.task)
+        self.args_json = sys.intern(row.args) if len(row.args) < 16 else row.args
         self.kwargs_json = row.kwargs
         self.opts = opts
         self.interval = interval
@@ -236,8 +238,14 @@ class IntervalEntry:
         self.total_run_count = total_run_count
         self.changed_ts = changed_ts
         self.due = 0.0
-        self.gen = 0
+        self.queued = False
         self.seen = 0
+
+    def __lt__(self, other: IntervalEntry | StockEntry) -> bool:
+        # Heap order. Entries sit in the heap themselves: no (due, seq, entry) tuple each.
+        if self.due != other.due:
+            return self.due < other.due
+        return self.id < other.id
 
     @property
     def args(self) -> list:
@@ -295,7 +303,7 @@ class IntervalEntry:
 class StockEntry:
     """Wraps the stock `ModelEntry` for crontab, solar, clocked, one-off and system tasks."""
 
-    __slots__ = ("id", "key", "entry", "changed_ts", "due", "gen", "seen")
+    __slots__ = ("id", "key", "entry", "changed_ts", "due", "queued", "seen")
 
     def __init__(self, *, key: tuple, entry: ModelEntry, changed_ts: float) -> None:
         self.id = entry.model.pk
@@ -303,8 +311,10 @@ class StockEntry:
         self.entry = entry
         self.changed_ts = changed_ts
         self.due = 0.0
-        self.gen = 0
+        self.queued = False
         self.seen = 0
+
+    __lt__ = IntervalEntry.__lt__
 
     @property
     def name(self) -> str:
@@ -357,8 +367,8 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._entries: dict[int, IntervalEntry | StockEntry] = {}
         self._broken: dict[int, float] = {}  # enabled rows beat cannot schedule: id -> changed_ts
-        self._heap_items: list[tuple[float, int, IntervalEntry | StockEntry]] = []
-        self._gen = 0
+        self._heap_items: list[IntervalEntry | StockEntry] = []
+        self._heap_dirty = False  # an entry's due changed while in the heap: heapify first
         self._buckets: dict[int, list[int]] = {}  # id >> shift -> [count, sum] of known ids
         self._known_count = 0
         self._known_sum = 0
@@ -455,18 +465,22 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
     def tick(self, *args: Any, **kwargs: Any) -> float:
         now = time.time()
         self._maybe_refresh(now)
+        if self._heap_dirty:
+            heapq.heapify(self._heap_items)
+            self._heap_dirty = False
         heap = self._heap_items
         entries = self._entries
         started = time.perf_counter()
         while heap:
-            due, gen, entry = heap[0]
-            if entry.gen != gen or entries.get(entry.id) is not entry:
-                heapq.heappop(heap)  # superseded by a newer push, or removed
+            entry = heap[0]
+            if entries.get(entry.id) is not entry:
+                heapq.heappop(heap).queued = False  # replaced by a newer entry, or removed
                 continue
             now = time.time()
-            if due > now:
-                return min(due - now, self.max_interval)
+            if entry.due > now:
+                return min(entry.due - now, self.max_interval)
             heapq.heappop(heap)
+            entry.queued = False
             if isinstance(entry, IntervalEntry):
                 self._run_interval(entry, now)
             else:
@@ -476,15 +490,22 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
         return self.max_interval
 
     def _push(self, entry: IntervalEntry | StockEntry, due: float) -> None:
-        self._gen += 1
-        entry.gen = self._gen
         entry.due = due
-        heapq.heappush(self._heap_items, (due, self._gen, entry))
+        if entry.queued:
+            self._heap_dirty = True  # rare: a shared interval changed under queued entries
+            return
+        entry.queued = True
+        heapq.heappush(self._heap_items, entry)
 
     def _compact_heap(self) -> None:
         if len(self._heap_items) > 2 * len(self._entries) + 1000:
-            self._heap_items = [(e.due, e.gen, e) for e in self._entries.values()]
+            for entry in self._heap_items:
+                entry.queued = False
+            self._heap_items = list(self._entries.values())
+            for entry in self._heap_items:
+                entry.queued = True
             heapq.heapify(self._heap_items)
+            self._heap_dirty = False
 
     def _run_interval(self, entry: IntervalEntry, now: float) -> None:
         try:
