@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from drops.models import MAX_INT32, MAX_INT64, MAX_WORLD, Drop, Party
+from osrs_diff.fields import RejectUnknownFieldsMixin, StrictCharField, StrictIntegerField
 
 
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: no strings, booleans or floats ("444", true, 1.5 are errors)."""
-
-    default_error_messages = {"invalid": "A JSON integer is required."}
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF's CharField would turn 5 into "5")."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class DropReportSerializer(serializers.Serializer):
+class DropReportSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """The body of `POST /drops` (snake_case, as existing game clients send it)."""
 
     world = StrictIntegerField(min_value=1, max_value=MAX_WORLD)
@@ -37,13 +16,6 @@ class DropReportSerializer(serializers.Serializer):
     item_name = StrictCharField(min_length=1, max_length=100)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_INT32)
     value = StrictIntegerField(min_value=0, max_value=MAX_INT64, help_text="Total GP of the stack.")
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class DropReportResponseSerializer(serializers.Serializer):

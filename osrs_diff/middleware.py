@@ -33,7 +33,11 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
-            response = self._guard_body_size(request) or self.get_response(request)
+            response = (
+                self._guard_body_size(request)
+                or self._guard_nul_characters(request)
+                or self.get_response(request)
+            )
             response["X-Request-ID"] = request_id
             access_logger.info(
                 "%s %s %s",
@@ -50,6 +54,17 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+    @staticmethod
+    def _guard_nul_characters(request: HttpRequest) -> HttpResponse | None:
+        # No stored text may contain NUL (PostgreSQL rejects it): refuse it in the path and query
+        # up front instead of letting a lookup fail deep in the database driver.
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return error_json_response(
+                400, "bad_request", "NUL characters are not allowed in the path or query."
+            )
+        return None
 
     @staticmethod
     def _guard_body_size(request: HttpRequest) -> HttpResponse | None:

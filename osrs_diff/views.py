@@ -6,11 +6,13 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
@@ -19,6 +21,7 @@ from rest_framework_simplejwt.views import (
 )
 
 from osrs_diff import health
+from osrs_diff.authentication import JWTAuthentication, revoke_access_token
 from osrs_diff.exceptions import NotFound, error_body
 
 
@@ -116,7 +119,14 @@ class LogoutView(TokenBlacklistView):
 
     @extend_schema(responses={204: None}, tags=["auth"])
     def post(self, request: Request, *args, **kwargs) -> Response:
-        super().post(request, *args, **kwargs)
+        super().post(request, *args, **kwargs)  # blacklists the refresh token (or raises 401)
+        # The access token this logout was sent with stops working too, not in 15 minutes.
+        try:
+            authenticated = JWTAuthentication().authenticate(request)
+        except (InvalidToken, AuthenticationFailed):
+            authenticated = None
+        if authenticated is not None:
+            revoke_access_token(authenticated[1])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

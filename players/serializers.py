@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from osrs_diff.fields import RejectUnknownFieldsMixin, StrictIntegerField
 from players.game_modes import GameMode, Outcome
 from players.models import (
     DEFAULT_FETCH_INTERVAL_MINUTES,
@@ -13,22 +14,10 @@ from players.models import (
 )
 
 
-def _interval_field(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(
+def _interval_field(**kwargs) -> StrictIntegerField:
+    return StrictIntegerField(
         min_value=MIN_FETCH_INTERVAL_MINUTES, max_value=MAX_FETCH_INTERVAL_MINUTES, **kwargs
     )
-
-
-class RejectUnknownFieldsMixin:
-    """A typo or a read-only field in a write body is a 400, not silently ignored."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["This field cannot be set here."] for name in unknown}
-            )
-        return attrs
 
 
 class PlayerCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
