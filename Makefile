@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint format bench services clean
+.PHONY: run demo test lint format bench fuzz services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,3 +70,11 @@ format: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+## bench: every benchmark under bench/ and one summary table (BENCH="parse drops" for some).
+bench: $(DEV_STAMP) services
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} $(BIN)/python -m bench.run_all $(BENCH)
+
+## fuzz: the long schemathesis run against the API's own OpenAPI schema.
+fuzz: $(DEV_STAMP) services
+	bench/fuzz.sh

@@ -25,52 +25,18 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/osrs_diff_bench"
+from bench.common import DEFAULT_DATABASE_URL, Figure, report, setup_django
+
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)  # "now" of the benchmark's data
 MAIN = "hb main"
 PREFIX = "hb"
 TARGET_HISTORY_MS = 20.0
 TARGET_LEADERBOARD_MS = 200.0
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrs_diff.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghij")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("LOG_FORMAT", "console")
-    sys.path.insert(0, str(REPO))
-    _create_database(database_url)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    if not url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("bench.history needs PostgreSQL (DATABASE_URL=postgres://...).")
-    params = conninfo_to_dict(url)
-    name = params.get("dbname")
-    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-# --- Data ------------------------------------------------------------------------------------
 
 
 class Account:
@@ -201,7 +167,7 @@ def build(*, players: int, snapshots: int, per_player: int, rebuild: bool, seed:
 # --- Measurements ----------------------------------------------------------------------------
 
 
-def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float | None) -> bool:
+def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float | None) -> Figure:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -227,7 +193,14 @@ def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float 
         f"{name:<44} median {median:8.2f} ms  p90 {p90:8.2f} ms  "
         f"{reads} SELECT{'s' if reads != 1 else ''} ({len(statements)} statements)  {verdict}"
     )
-    return passed
+    target = f"< {target_ms:.0f}" if target_ms is not None else ""
+    return Figure(
+        f"{name} (median, {reads} SELECTs)",
+        median,
+        "ms",
+        target,
+        passed if target_ms is not None else None,
+    )
 
 
 def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
@@ -283,7 +256,7 @@ def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
             title="Attack", y_label="Experience", points=points, start=year[0], end=year[1]
         )
 
-    results = [
+    figures = [
         measure("history, 1-year range", history_year, repeat=repeat, target_ms=TARGET_HISTORY_MS),
         measure(
             f"week leaderboard over {tracked:,} players",
@@ -292,15 +265,24 @@ def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
             target_ms=TARGET_LEADERBOARD_MS,
         ),
     ]
-    measure(
-        "leaderboard, portable ORM form (for SQLite)",
-        leaderboard(True),
-        repeat=portable_repeat,
-        target_ms=None,
+    figures.append(
+        measure(
+            "leaderboard, portable ORM form (for SQLite)",
+            leaderboard(True),
+            repeat=portable_repeat,
+            target_ms=None,
+        )
     )
-    measure("attack timeline, 1-year range", timeline, repeat=repeat, target_ms=None)
-    measure("attack chart (SVG), 1-year range", chart, repeat=max(3, repeat // 3), target_ms=None)
-    return all(results)
+    figures.append(
+        measure("attack timeline, 1-year range", timeline, repeat=repeat, target_ms=None)
+    )
+    figures.append(
+        measure(
+            "attack chart (SVG), 1-year range", chart, repeat=max(3, repeat // 3), target_ms=None
+        )
+    )
+    report(f"history (bench/history.py): {tracked:,} players, {total:,} snapshots", figures)
+    return all(figure.passed is not False for figure in figures)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         "--strict", action="store_true", help="exit 1 when a median misses its target"
     )
     args = parser.parse_args(argv)
-    setup_django(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    setup_django(database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     build(
         players=args.players,
         snapshots=args.snapshots,

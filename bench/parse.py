@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import Figure, report, setup_django
+
 REPO = Path(__file__).resolve().parent.parent
 
 SERVER = """
@@ -47,7 +49,7 @@ def realistic_body() -> bytes:
     return dumps_body(make_hiscores_body(values))
 
 
-def bench_parse(seconds: float) -> None:
+def bench_parse(seconds: float) -> list[Figure]:
     from hiscores.client import parse_hiscores
 
     body = realistic_body()
@@ -68,6 +70,10 @@ def bench_parse(seconds: float) -> None:
         f"  {count / wall:,.0f} responses/s wall on one core ({wall / count * 1e6:.1f} us each); "
         f"{count / cpu:,.0f} responses per CPU-second (this process got {cpu / wall:.0%} of a core)"
     )
+    return [
+        Figure("parse a full 116-row response (wall, one core)", count / wall, "responses/s"),
+        Figure("parse a full 116-row response (per CPU-second)", count / cpu, "responses/s"),
+    ]
 
 
 def _summary(label: str, times: list[float], cpu: float) -> dict[str, float]:
@@ -82,7 +88,7 @@ def _summary(label: str, times: list[float], cpu: float) -> dict[str, float]:
     return {"mean": mean, "cpu": cpu / len(times)}
 
 
-def bench_client(requests: int) -> None:
+def bench_client(requests: int) -> list[Figure]:
     import httpx
 
     from hiscores.breaker import CircuitBreaker
@@ -137,6 +143,18 @@ def bench_client(requests: int) -> None:
             )
             client.close()
             raw.close()
+            return [
+                Figure(
+                    "client overhead per request over bare httpx (wall)",
+                    (full["mean"] - bare["mean"]) * 1e3,
+                    "ms",
+                ),
+                Figure(
+                    "client overhead per request over bare httpx (CPU)",
+                    (full["cpu"] - bare["cpu"]) * 1e3,
+                    "ms",
+                ),
+            ]
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -148,14 +166,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="Client benchmark requests.")
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrs_diff.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    bench_parse(args.seconds)
-    bench_client(args.requests)
+    setup_django(migrate=False)
+    figures = bench_parse(args.seconds) + bench_client(args.requests)
+    report("hiscores parsing and client (bench/parse.py)", figures)
 
 
 if __name__ == "__main__":
