@@ -26,6 +26,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import report  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "bench:players.fetch_hiscores:"
 QUEUE = "bench-beat"
@@ -313,9 +316,10 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
+    results: dict[tuple[int, str], dict] = {}
     for size in [int(s) for s in args.sizes.split(",") if s]:
         for kind in kinds:
-            r = _spawn("scale", kind, str(size), str(args.limit))
+            r = results[size, kind] = _spawn("scale", kind, str(size), str(args.limit))
             print(
                 f"{size:>7} {kind:<6} {r['load_s']:>7.2f} {r['idle_tick_ms']:>12.2f} "
                 f"{r['changed_tick_ms']:>15.1f} {r['sends_per_s']:>8.1f} "
@@ -328,13 +332,67 @@ def main() -> None:
         f"CPU share over {args.cpu_seconds:g} s, {args.cpu_daily} daily + "
         f"{args.cpu_hourly} hourly tasks:"
     )
+    cpu: dict[str, dict] = {}
     for kind in kinds:
-        r = _spawn("cpu", kind, str(args.cpu_daily), str(args.cpu_hourly), str(args.cpu_seconds))
+        r = cpu[kind] = _spawn(
+            "cpu", kind, str(args.cpu_daily), str(args.cpu_hourly), str(args.cpu_seconds)
+        )
         print(
             f"  {kind:<6} cpu {r['cpu_share'] * 100:5.1f}%  sent {r['sent']:>5}  "
             f"RSS {r['rss_mb']:.0f} MB (peak {r['peak_rss_mb']:.0f} MB)",
             flush=True,
         )
+    report(f"beat at scale (bench/beat.py): {', '.join(kinds)}", _figures(results, cpu, args))
+
+
+def _figures(results: dict[tuple[int, str], dict], cpu: dict[str, dict], args) -> list:
+    from bench.common import Figure
+
+    figures = []
+    for (size, kind), r in results.items():
+        if kind != "ours":
+            continue
+        stock = results.get((size, "stock"))
+        p99 = r["delay_p99_s"]
+        figures += [
+            Figure(f"{size:,} tasks: load", r["load_s"], "s"),
+            Figure(
+                f"{size:,} tasks: idle tick", r["idle_tick_ms"], "ms", "< 5", r["idle_tick_ms"] < 5
+            ),
+            Figure(f"{size:,} tasks: tick after one change", r["changed_tick_ms"], "ms"),
+            Figure(
+                f"{size:,} tasks: due tasks sent per second",
+                r["sends_per_s"],
+                "sends/s",
+                ">= 200",
+                r["sends_per_s"] >= 200,
+            ),
+            Figure(
+                f"{size:,} tasks: due->sent delay p99",
+                p99 if p99 not in (None, float("inf")) else -1,
+                "s",
+                "< 1",
+                p99 is not None and p99 < 1,
+            ),
+            Figure(
+                f"{size:,} tasks: resident memory", r["rss_mb"], "MB", "< 150", r["rss_mb"] < 150
+            ),
+        ]
+        if stock:
+            figures.append(
+                Figure(
+                    f"{size:,} tasks: load time, stock / ours", stock["load_s"] / r["load_s"], "x"
+                )
+            )
+    if "ours" in cpu:
+        figures.append(
+            Figure(
+                f"beat CPU share, {args.cpu_daily} daily + {args.cpu_hourly} hourly",
+                cpu["ours"]["cpu_share"] * 100,
+                "%",
+            )
+        )
+    return figures
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ they are. What changes is how beat holds and refreshes the schedule:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import gc
 import heapq
 import logging
 import sys
@@ -173,6 +176,18 @@ def _bulk_write_runs(ids: list[int], last_runs: list[dt.datetime], counts: list[
             "WHERE t.id = v.id AND t.enabled",
             [ids, last_runs, counts],
         )
+
+
+def _release_freed_memory() -> None:
+    """Hand the memory freed after a full load (row chunks, query buffers) back to the OS.
+
+    glibc keeps freed small blocks in its arenas, so a beat that once held 100,000 rows in flight
+    would keep that high-water mark as resident memory for its whole life.
+    """
+    gc.collect()
+    # Not glibc (macOS, musl): nothing to trim.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _spread_fraction(pk: int) -> float:
@@ -432,6 +447,7 @@ class IncrementalDatabaseScheduler(DatabaseScheduler):
             cursor = rows[-1].id
         self._loaded = True
         self.stats["full_loads"] += 1
+        _release_freed_memory()
         self._next_full_sync = now + self.full_sync_seconds
         self._next_poll = now + self.changes_poll_seconds
         logger.info(

@@ -10,7 +10,6 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -23,6 +22,7 @@ from rest_framework_simplejwt.views import (
 from osrs_diff import health
 from osrs_diff.authentication import JWTAuthentication, revoke_access_token
 from osrs_diff.exceptions import NotFound, error_body
+from osrs_diff.throttling import ScopedRateThrottle
 
 
 class HealthView(APIView):

@@ -114,3 +114,19 @@ def test_passwords_are_stored_with_argon2_in_production_settings():
     from osrs_diff import settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_login_still_works_when_the_throttle_cache_is_down(api_client, user, monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+
+    from osrs_diff.throttling import ScopedRateThrottle
+
+    dead_redis = RedisCache(  # nothing listens on port 1
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}}
+    )
+    monkeypatch.setattr(ScopedRateThrottle, "cache", dead_redis)
+
+    response = login(api_client)
+
+    assert response.status_code == 200
+    assert response.json()["access"]
