@@ -55,7 +55,7 @@ demo: $(RUN_STAMP)
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest --create-db  # a fresh test database each run: no state left by earlier runs
 
 services:
 	@scripts/ensure_services.sh
