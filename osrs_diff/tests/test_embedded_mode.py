@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import httpx
@@ -38,29 +39,43 @@ def test_make_run_boots_embedded_and_answers_ready(tmp_path):
         text=True,
         start_new_session=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     try:
         body = _wait_until_ready(f"http://127.0.0.1:{port}/health/ready", process)
         assert body["checks"]["database"]["vendor"] == "sqlite"
         assert body["checks"]["broker"]["transport"] == "filesystem"
         assert (tmp_path / "var" / "db.sqlite3").exists()
+        # The web answers first; the worker and beat print their start-up lines a moment later.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not _started("".join(lines)):
+            assert process.poll() is None, "".join(lines)[-3000:]
+            time.sleep(0.5)
     finally:
         # Ctrl-C in the terminal: SIGINT to the whole foreground group stops all processes.
         os.killpg(process.pid, signal.SIGINT)
         try:
-            output, _ = process.communicate(timeout=60)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
+            process.wait()
+        reader.join(timeout=10)
+    output = "".join(lines)
     for name in ("web", "worker", "beat"):
         assert f"{name}." in output, output[-3000:]
-    assert "celery@" in output and "beat: Starting" in output, output[-3000:]
+    assert _started(output), output[-3000:]
+
+
+def _started(output: str) -> bool:
+    return "celery@" in output and "beat: Starting" in output
 
 
 def _wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 240) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"make run exited early:\n{process.stdout.read()[-3000:]}")
+            pytest.fail("make run exited early")
         try:
             response = httpx.get(url, timeout=2)
             if response.status_code == 200:
