@@ -10,6 +10,8 @@ from osrs_diff.metrics import MetricsView
 from osrs_diff.routing import route
 from osrs_diff.system import views as system_views
 
+admin.autodiscover()  # SimpleAdminConfig: the admin is loaded where URLs are served
+
 handler400 = "osrs_diff.exceptions.handler400"
 handler403 = "osrs_diff.exceptions.handler403"
 handler404 = "osrs_diff.exceptions.handler404"
