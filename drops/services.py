@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import BigIntegerField, Case, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import GreaterThan
@@ -101,21 +101,31 @@ def _report_postgresql(
     *, world: int, item_id: int, item_name: str, quantity: int, value: int
 ) -> DropResult:
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SQL_REPORT,
-            [
-                world,
-                item_id,
-                item_name,
-                quantity,
-                value,
-                now,
-                _duplicate_window(),
-                _idle_timeout(),
-            ],
-        )
-        status, party_id, total_drops, total_value, duplicate_at = cursor.fetchone()
+    params = [
+        world,
+        item_id,
+        item_name,
+        quantity,
+        value,
+        now,
+        _duplicate_window(),
+        _idle_timeout(),
+    ]
+    # CONN_HEALTH_CHECKS would send a `SELECT 1` on a reused connection before this call: a
+    # second round trip per report. Instead a reused connection that turns out dead is replaced
+    # and the call made once more, which is just as invisible to the client and safe: the call
+    # is atomic, and if the lost attempt did commit, the repeat (same `now`) is its duplicate.
+    retry = connection.connection is not None and not connection.in_atomic_block
+    if retry:
+        connection.health_check_done = True
+    try:
+        row = _call_report_drop(params)
+    except (OperationalError, InterfaceError):
+        if not retry:
+            raise
+        connection.close()
+        row = _call_report_drop(params)
+    status, party_id, total_drops, total_value, duplicate_at = row
     return DropResult(
         status=status,
         party_id=party_id,
@@ -126,6 +136,12 @@ def _report_postgresql(
             max(0.0, (now - duplicate_at).total_seconds()) if duplicate_at is not None else None
         ),
     )
+
+
+def _call_report_drop(params: list) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL_REPORT, params)
+        return cursor.fetchone()
 
 
 # --- Any other database (SQLite in embedded mode): the same steps through the ORM ----
