@@ -68,33 +68,32 @@ class DropReportView(DropsAPIView):
     def post(self, request: Request) -> Response:
         serializer = DropReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.drop_report(**serializer.validated_data)
-        if result.status == "ignored":
-            return Response(
-                {
-                    "status": "ignored",
-                    "reason": "duplicate_detected",
-                    "party_id": result.party_id,
-                    "message": "Drop ignored - likely duplicate "
-                    f"(last drop was {result.duplicate_age_seconds:.3f}s ago)",
-                },
-                status=status.HTTP_200_OK,
-            )
-        if result.status == "party_created":
-            message = f"New drop party created on world {result.world}"
-        else:
-            message = f"Drop added to existing party on world {result.world}"
-        return Response(
-            {
-                "status": result.status,
-                "party_id": result.party_id,
-                "world": result.world,
-                "total_drops": result.total_drops,
-                "avg_drop_value": result.avg_drop_value,
-                "message": message,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        status_code, body = drop_report_answer(services.drop_report(**serializer.validated_data))
+        return Response(body, status=status_code)
+
+
+def drop_report_answer(result: services.DropResult) -> tuple[int, dict]:
+    """The status and body `POST /drops` answers for a reported drop (the PartyTime contract)."""
+    if result.status == "ignored":
+        return status.HTTP_200_OK, {
+            "status": "ignored",
+            "reason": "duplicate_detected",
+            "party_id": result.party_id,
+            "message": "Drop ignored - likely duplicate "
+            f"(last drop was {result.duplicate_age_seconds:.3f}s ago)",
+        }
+    if result.status == "party_created":
+        message = f"New drop party created on world {result.world}"
+    else:
+        message = f"Drop added to existing party on world {result.world}"
+    return status.HTTP_201_CREATED, {
+        "status": result.status,
+        "party_id": result.party_id,
+        "world": result.world,
+        "total_drops": result.total_drops,
+        "avg_drop_value": result.avg_drop_value,
+        "message": message,
+    }
 
 
 class ActivePartyListView(DropsAPIView):

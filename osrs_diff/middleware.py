@@ -27,7 +27,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        supplied = request.headers.get("X-Request-ID", "")
+        # META, not request.headers: building the headers mapping costs more than the lookup.
+        supplied = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = supplied if _VALID_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)

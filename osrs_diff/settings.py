@@ -75,6 +75,9 @@ MIDDLEWARE = [
     # Request counts and latency per route and status for /metrics (osrs_diff.metrics).
     "osrs_diff.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Answers plain POST /drops itself (the hot path) without sessions, auth and DRF; anything
+    # else about /drops goes on to the DRF view (drops/middleware.py).
+    "drops.middleware.DropReportMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
