@@ -95,6 +95,47 @@ def snapshot_fetch(*, player_id: int) -> FetchOutcome:
     return outcome
 
 
+def scheduled_fetch_claim(
+    *,
+    player_id: int,
+    delivery_id: str,
+    interval_seconds: float | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Claim the player's current due time for one scheduled task delivery; False: skip it.
+
+    Beat may send one due time twice: a second beat started by mistake, or a restarted one that
+    had not yet written back its send times. Those copies carry new task ids, while a redelivered
+    or retried message keeps its id, so the claim is granted to a new id only once half the
+    schedule's interval has passed since the last claim (the next due time is always free).
+    `interval_seconds` defaults to the player's own fetch interval.
+    """
+    now = now or timezone.now()
+    players = Player.objects.filter(pk=player_id)
+    if not interval_seconds:
+        minutes = players.values_list("fetch_interval_minutes", flat=True).first()
+        if minutes is None:
+            return True  # not tracked: the fetch itself reports the skip
+        interval_seconds = minutes * 60
+    window_start = now - timedelta(seconds=float(interval_seconds) / 2)
+    claimed = (
+        players.filter(
+            Q(scheduled_fetch_claimed_at__isnull=True)
+            | Q(scheduled_fetch_claimed_at__lte=window_start)
+            | Q(scheduled_fetch_delivery=delivery_id)
+        ).update(scheduled_fetch_claimed_at=now, scheduled_fetch_delivery=delivery_id[:64])
+        > 0
+    )
+    if not claimed:
+        if not players.exists():
+            return True
+        logger.info(
+            "scheduled fetch of player %s skipped: its due time was claimed by another send",
+            player_id,
+        )
+    return claimed
+
+
 def snapshot_record(
     *, player_id: int, reading: HiscoresResult, fetched_at: datetime | None = None
 ) -> FetchOutcome:

@@ -27,6 +27,14 @@ RETRY_BACKOFF_MAX_SECONDS = 120
 )
 def fetch_player(self, player_id: int) -> dict:
     """Fetch one player's hiscores and store a snapshot if they progressed (idempotent)."""
+    if _sent_by_beat(self.request) and not services.scheduled_fetch_claim(
+        player_id=player_id,
+        delivery_id=self.request.id,
+        interval_seconds=_request_header(self.request, "schedule_interval_seconds"),
+    ):
+        return services.FetchOutcome(
+            status=services.FetchStatus.SKIPPED, player_id=player_id, reason="already_claimed"
+        ).as_dict()
     try:
         return services.snapshot_fetch(player_id=player_id).as_dict()
     except HiscoresUnavailable as exc:
@@ -41,3 +49,13 @@ def fetch_player(self, player_id: int) -> dict:
         )
         logger.info("fetch of player %s unavailable (%s); retry in %ss", player_id, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+def _request_header(request, name: str):
+    # A worker sets custom headers as request attributes; an eager `apply()` keeps them in
+    # `request.headers`.
+    return getattr(request, name, None) or (request.headers or {}).get(name)
+
+
+def _sent_by_beat(request) -> bool:
+    return bool(_request_header(request, "periodic_task_name"))

@@ -281,6 +281,9 @@ class IntervalEntry:
             options["expires"] = self.opts[4]
         headers = loads(self.opts[5] or "{}")
         headers["periodic_task_name"] = self.name
+        # Lets a task tell a second send of the same due time (two beats, a restarted beat)
+        # from the next one: see hiscores.services.scheduled_fetch_claim.
+        headers["schedule_interval_seconds"] = self.interval.seconds
         options["headers"] = headers
         return options
 

@@ -33,6 +33,12 @@ class Player(models.Model):
     # Set when a reading was rejected (values went down); cleared by the next plausible reading.
     flag_reason = models.TextField(blank=True, default="")
     flagged_at = models.DateTimeField(null=True, blank=True)
+    # The scheduled fetch that claimed the player's current due time (hiscores.services.
+    # scheduled_fetch_claim): a second send of that due time by another beat is skipped.
+    scheduled_fetch_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scheduled_fetch_delivery = models.CharField(
+        max_length=64, blank=True, default="", editable=False
+    )
     # The id lives here so the database keeps the link honest; players/schedules.py owns the task.
     fetch_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",

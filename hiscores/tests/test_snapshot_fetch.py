@@ -1,14 +1,16 @@
 """The fetch: the player's board through the client, dedup, 404s, outages and idempotency."""
 
 import threading
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from hiscores.client import Board, HiscoresUnavailable
 from hiscores.models import Snapshot
-from hiscores.services import FetchStatus, snapshot_fetch
+from hiscores.services import FetchStatus, scheduled_fetch_claim, snapshot_fetch
 from hiscores.tasks import fetch_player
 from players.game_modes import GameMode
 from players.tests.factories import PlayerFactory
@@ -166,3 +168,77 @@ def test_concurrent_duplicate_fetches_store_one_row(fake_hiscores):
 
     assert sorted(statuses) == ["success"] + ["unchanged"] * (workers - 1)
     assert Snapshot.objects.filter(player=player).count() == 1
+
+
+def _beat_headers(interval_seconds=None):
+    headers = {"periodic_task_name": "fetch player"}
+    if interval_seconds is not None:
+        headers["schedule_interval_seconds"] = interval_seconds
+    return headers
+
+
+@pytest.mark.django_db
+def test_a_second_beat_sending_the_same_due_time_does_not_fetch_again(fake_hiscores):
+    player = PlayerFactory(username="Twice Sent", fetch_interval_minutes=60)
+    fake_hiscores.add_player("Twice Sent", stats={"attack": 1_000_000})
+
+    first = fetch_player.apply(kwargs={"player_id": player.pk}, headers=_beat_headers(3600))
+    copy = fetch_player.apply(kwargs={"player_id": player.pk}, headers=_beat_headers(3600))
+
+    assert first.get()["status"] == FetchStatus.SUCCESS
+    assert (copy.get()["status"], copy.get()["reason"]) == (FetchStatus.SKIPPED, "already_claimed")
+    assert fake_hiscores.count(player="Twice Sent") == 1
+
+
+@pytest.mark.django_db
+def test_a_redelivered_scheduled_fetch_keeps_its_claim(fake_hiscores):
+    player = PlayerFactory(username="Redeliver")
+    fake_hiscores.add_player("Redeliver", stats={"attack": 1_000_000})
+
+    for _ in range(2):  # the same message (same task id) delivered twice
+        result = fetch_player.apply(
+            kwargs={"player_id": player.pk}, task_id="one-delivery", headers=_beat_headers(3600)
+        ).get()
+        assert result["status"] != FetchStatus.SKIPPED
+
+    assert fake_hiscores.count(player="Redeliver") == 2
+    assert Snapshot.objects.filter(player=player).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_next_due_time_is_claimed_once_half_the_interval_has_passed(fake_hiscores):
+    player = PlayerFactory(username="Next Due", fetch_interval_minutes=60)
+    start = timezone.now()
+
+    def claim(delivery, minutes_later, interval=None):
+        return scheduled_fetch_claim(
+            player_id=player.pk,
+            delivery_id=delivery,
+            interval_seconds=interval,
+            now=start + timedelta(minutes=minutes_later),
+        )
+
+    assert claim("due-1", 0)
+    assert not claim("due-1-copy", 29)  # the player's own interval (60 min) when not sent
+    assert claim("due-2", 31)
+    assert not claim("due-2-copy", 31.5, interval=120)
+    assert claim("due-3", 32.1, interval=120)
+
+
+@pytest.mark.django_db
+def test_manual_fetches_are_never_skipped_by_a_claim(fake_hiscores):
+    player = PlayerFactory(username="Manual")
+    fake_hiscores.add_player("Manual", stats={"attack": 1_000_000})
+    fetch_player.apply(kwargs={"player_id": player.pk}, headers=_beat_headers(3600)).get()
+
+    manual = fetch_player.apply(kwargs={"player_id": player.pk}).get()
+
+    assert manual["status"] == FetchStatus.UNCHANGED
+    assert fake_hiscores.count(player="Manual") == 2
+
+
+@pytest.mark.django_db
+def test_a_claim_for_an_untracked_player_lets_the_fetch_report_the_skip(fake_hiscores):
+    result = fetch_player.apply(kwargs={"player_id": 987_654}, headers=_beat_headers()).get()
+
+    assert (result["status"], result["reason"]) == (FetchStatus.SKIPPED, "not_tracked")

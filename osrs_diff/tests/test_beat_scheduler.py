@@ -48,6 +48,7 @@ def broker():
                     "kwargs": kwargs,
                     "args": args,
                     "name": message["headers"].get("periodic_task_name"),
+                    "interval": message["headers"].get("schedule_interval_seconds"),
                 }
             )
         return sent
@@ -121,6 +122,8 @@ def test_due_tasks_are_sent_exactly_once_per_due_time(clock, hourly, broker):
     first = broker()[0]
     assert first["name"] == "players.fetch_hiscores:1"
     assert first["args"] == []
+    # The fetch tells a second send of this due time from the next one by it.
+    assert first["interval"] == 3600
 
     run_for(scheduler, clock, 3500, step=5)  # the rest of the hour: nothing more
     assert player_ids(broker) == [1, 2, 3]
