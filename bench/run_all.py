@@ -25,6 +25,7 @@ SCRIPTS: dict[str, list[str]] = {
     "history": [],
     "drops": [],
     "beat": [],
+    "drills": [],
 }
 
 
