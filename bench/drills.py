@@ -263,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="osrs-diff-drills-") as root:
-        for number in chosen:
-            print(f"drill {number} ...", flush=True)
-            figures += DRILLS[number](Path(root), args)
+        try:
+            for number in chosen:
+                print(f"drill {number} ...", flush=True)
+                figures += DRILLS[number](Path(root), args)
+        finally:
+            PrivateRedis.stop_all()
     report("fault drills (bench/drills.py)", figures)
     return 0 if all(f.passed is not False for f in figures) else 1
 

@@ -27,3 +27,7 @@ def procs(tmp_path):
 def _needs_redis_server():
     if not PrivateRedis.available():
         pytest.skip("the drills need redis-server on PATH (a private instance per drill)")
+    try:
+        yield
+    finally:
+        PrivateRedis.stop_all()  # a drill that failed half-way leaves no server behind

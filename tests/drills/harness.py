@@ -240,6 +240,8 @@ def _tmp_dir() -> str:
 class PrivateRedis:
     """A throw-away `redis-server` on a free loopback port (no persistence) that drills may stop."""
 
+    running: set[PrivateRedis] = set()  # stopped by the drills' fixture whatever happened
+
     def __init__(self, workdir: Path, *, port: int | None = None) -> None:
         self.workdir = workdir
         self.port = port or free_port()
@@ -261,6 +263,7 @@ class PrivateRedis:
         argv += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         argv += ["--dir", str(self.workdir), "--logfile", str(self.log_path)]
         self.popen = subprocess.Popen(argv, start_new_session=True, stdin=subprocess.DEVNULL)
+        PrivateRedis.running.add(self)
         client = redis.Redis.from_url(self.url(), socket_connect_timeout=0.5)
 
         def pong() -> bool:
@@ -284,6 +287,12 @@ class PrivateRedis:
                 self.popen.kill()
                 self.popen.wait(timeout=10)
         self.popen = None
+        PrivateRedis.running.discard(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for server in list(cls.running):
+            server.stop()
 
     def client(self, db: int = 0):
         import redis

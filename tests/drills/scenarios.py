@@ -358,6 +358,55 @@ def _end_open_parties(worlds: list[int]) -> None:
         services.party_end(party_id=party_id)
 
 
+class ApiTraffic:
+    """Client threads that keep reading parties, reporting a new drop, listing players (JWT) and
+    asking `/health/ready`, recording every answer, until stopped."""
+
+    def __init__(self, base: str, *, token: str, clients: int, pause: float, world: int) -> None:
+        self.base = base
+        self.token = token
+        self.clients = clients
+        self.pause = pause
+        self.world = world
+        self.answers: list[Answer] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> ApiTraffic:
+        for index in range(self.clients):
+            thread = threading.Thread(target=self._loop, args=(index,))
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> list[Answer]:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        return list(self.answers)
+
+    def _loop(self, index: int) -> None:
+        import httpx
+
+        auth = {"Authorization": f"Bearer {self.token}"}
+        item = 1_000_000 * (index + 1)
+        with httpx.Client(base_url=self.base, timeout=15) as http:
+            while not self._stop.is_set():
+                item += 1
+                drop = {"world": self.world, "item_id": item, "item_name": "Drill item"}
+                drop.update(quantity=1, value=1000)
+                batch = [
+                    _call(http, "GET /parties", "GET", "/parties"),
+                    _call(http, "POST /drops", "POST", "/drops", json=drop),
+                    _call(http, "GET /players", "GET", "/players", headers=auth),
+                    _call(http, "GET /health/ready", "GET", "/health/ready"),
+                ]
+                with self._lock:
+                    self.answers.extend(batch)
+                time.sleep(self.pause)
+
+
 # --- Drill 4: PostgreSQL restarted under load ----
 
 
@@ -388,7 +437,6 @@ def drill_postgres_outage(
     and listing players (JWT) while the proxy is cut (every connection dies, new ones are refused,
     as in a restart) and restored. With `restart_cluster` the real cluster is restarted instead
     (bench only, never in tests: other suites use it)."""
-    import httpx
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -398,6 +446,7 @@ def drill_postgres_outage(
     pg_port = int(connection.settings_dict["PORT"] or 5432)
     proxy = None if restart_cluster else TcpProxy(pg_port).start()
     user, token = _api_user()
+    world = 7000 + secrets.randbelow(2000)
     try:
         port = free_port()
         env = drill_env(
@@ -410,32 +459,7 @@ def drill_postgres_outage(
         server = procs.gunicorn("pg-web", env=env, port=port, workers=2, threads=4)
         pids_before = sorted([server.pid, *server.children()])
         base = f"http://127.0.0.1:{port}"
-        stop = threading.Event()
-        answers: list[Answer] = []
-        lock = threading.Lock()
-        world = 7000 + secrets.randbelow(2000)
-
-        def client_loop(index: int) -> None:
-            auth = {"Authorization": f"Bearer {token}"}
-            item = index * 1_000_000
-            with httpx.Client(base_url=base, timeout=15) as http:
-                while not stop.is_set():
-                    item += 1
-                    drop = {"world": world, "item_id": item, "item_name": "Drill item"}
-                    drop.update(quantity=1, value=1000)
-                    batch = [
-                        _call(http, "GET /parties", "GET", "/parties"),
-                        _call(http, "POST /drops", "POST", "/drops", json=drop),
-                        _call(http, "GET /players", "GET", "/players", headers=auth),
-                        _call(http, "GET /health/ready", "GET", "/health/ready"),
-                    ]
-                    with lock:
-                        answers.extend(batch)
-                    time.sleep(0.02)
-
-        threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(clients)]
-        for thread in threads:
-            thread.start()
+        traffic = ApiTraffic(base, token=token, clients=clients, pause=0.02, world=world).start()
         time.sleep(warmup_seconds)
         cut_at = time.time()
         if restart_cluster:
@@ -447,9 +471,7 @@ def drill_postgres_outage(
             proxy.restore()
             restored_at = time.time()
         time.sleep(after_seconds)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        answers = traffic.stop()
         pids_after = sorted([server.pid, *server.children()])
 
         def ok(answer: Answer) -> bool:
@@ -494,6 +516,7 @@ def drill_postgres_outage(
         if proxy:
             proxy.stop()
         redis_server.stop()
+        _end_open_parties([world])
         get_user_model().objects.filter(pk=user.pk).delete()
 
 
@@ -718,7 +741,6 @@ def drill_redis_outage(
 ) -> RedisOutageResult:
     """Redis (broker, cache, rate limiter) stops for `outage_seconds` and comes back empty on the
     same port, while clients read, report drops and beat keeps scheduling fetches."""
-    import httpx
     from django.contrib.auth import get_user_model
 
     from drops.models import Drop
@@ -743,31 +765,7 @@ def drill_redis_outage(
         beat = procs.beat("redis-beat", env=env)
         procs.gunicorn("redis-web", env=env, port=port, workers=1, threads=4)
         base = f"http://127.0.0.1:{port}"
-        stop = threading.Event()
-        answers: list[Answer] = []
-        lock = threading.Lock()
-
-        def client_loop(index: int) -> None:
-            auth = {"Authorization": f"Bearer {token}"}
-            item = 1_000_000 * (index + 1)
-            with httpx.Client(base_url=base, timeout=15) as http:
-                while not stop.is_set():
-                    item += 1
-                    drop = {"world": world, "item_id": item, "item_name": "Drill item"}
-                    drop.update(quantity=1, value=1000)
-                    batch = [
-                        _call(http, "GET /parties", "GET", "/parties"),
-                        _call(http, "POST /drops", "POST", "/drops", json=drop),
-                        _call(http, "GET /players", "GET", "/players", headers=auth),
-                        _call(http, "GET /health/ready", "GET", "/health/ready"),
-                    ]
-                    with lock:
-                        answers.extend(batch)
-                    time.sleep(0.05)
-
-        threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(clients)]
-        for thread in threads:
-            thread.start()
+        traffic = ApiTraffic(base, token=token, clients=clients, pause=0.05, world=world).start()
         wait_until(
             lambda: all(snapshots_of(ids).values()), timeout=timeout, what="the first snapshots"
         )
@@ -787,9 +785,7 @@ def drill_redis_outage(
         wait_until(resumed, timeout=timeout, what="scheduled fetches to resume", interval=0.2)
         resume_seconds = time.time() - restarted_at
         time.sleep(1)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        answers = traffic.stop()
         after = snapshots_of(ids)
 
         during = [a for a in answers if stopped_at <= a.at < restarting_at]
