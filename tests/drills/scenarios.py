@@ -721,6 +721,7 @@ class RedisOutageResult:
     ready_during_outage: Counter  # (status, failing) of /health/ready while Redis was down
     drops_accepted: int
     drops_stored: int
+    parties_opened: int  # on the one world every client reports on
     snapshots_before_stop: dict[int, int]
     snapshots_after_restart: dict[int, int]
     resume_seconds: float  # restart -> every player has a snapshot fetched after it
@@ -743,7 +744,7 @@ def drill_redis_outage(
     same port, while clients read, report drops and beat keeps scheduling fetches."""
     from django.contrib.auth import get_user_model
 
-    from drops.models import Drop
+    from drops.models import Drop, Party
     from tests.drills.harness import free_port
 
     redis_dir = workdir / "redis"
@@ -804,6 +805,7 @@ def drill_redis_outage(
             ),
             drops_accepted=accepted,
             drops_stored=Drop.objects.filter(party__world=world).count(),
+            parties_opened=Party.objects.filter(world=world).count(),
             snapshots_before_stop=before,
             snapshots_after_restart={
                 pk: sum(1 for at, _ in rows if at > restarted_at) for pk, rows in after.items()

@@ -34,6 +34,7 @@ def test_reads_and_drops_keep_working_and_fetches_resume_after_a_redis_restart(p
     # Nothing lost or duplicated: every accepted drop stored; fetches resumed by themselves and
     # stored progress only (a fetch never writes a row equal to the one before).
     assert result.drops_stored == result.drops_accepted > 0
+    assert result.parties_opened == 1
     assert all(result.snapshots_after_restart.values()), logs
     assert result.resume_seconds < 30, logs
     assert result.repeated_rows == 0
