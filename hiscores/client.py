@@ -72,6 +72,11 @@ logger = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 12  # OSRS display names are 1-12 characters
 MAX_VALUE = 2**63 - 1  # 64-bit everywhere (Overall XP of a maxed account is 4.8 billion)
+# Ranks (a few million accounts) and levels (total level 2,376 at most) have smaller bounds: a
+# body beyond them is garbage, and the snapshot columns hold 32-bit ranks and 16-bit levels.
+MAX_RANK = 2**31 - 1
+MAX_LEVEL = 2**15 - 1
+_FIELD_MAX = {"rank": MAX_RANK, "level": MAX_LEVEL}
 
 REQUESTS = Counter(
     "osrs_diff_hiscores_requests_total",
@@ -217,7 +222,7 @@ def _malformed(message: str) -> HiscoresUnavailable:
 def _value(row: Mapping[str, Any], field_name: str, name: str) -> int | None:
     value = row.get(field_name)
     # `type() is int` also refuses bools (JSON true/false).
-    if type(value) is not int or value < -1 or value > MAX_VALUE:
+    if type(value) is not int or value < -1 or value > _FIELD_MAX.get(field_name, MAX_VALUE):
         raise _malformed(f"{name!r}: {field_name} is not an integer in range ({value!r})")
     return None if value == -1 else value
 

@@ -73,7 +73,9 @@ def snapshot_fetch(*, player_id: int) -> FetchOutcome:
 
     Raises `HiscoresUnavailable` for transient failures so the caller (the task) can retry.
     """
-    player = Player.objects.filter(pk=player_id).only("id", "username", "game_mode", "is_active")
+    player = Player.objects.filter(pk=player_id).only(
+        "id", "username", "game_mode", "is_active", "last_changed", "game_mode_checked_at"
+    )
     player = player.first()
     if player is None or not player.is_active:
         logger.info(
@@ -91,8 +93,31 @@ def snapshot_fetch(*, player_id: int) -> FetchOutcome:
         outcome = snapshot_record_not_found(player_id=player.pk)
     else:
         outcome = snapshot_record(player_id=player.pk, reading=reading)
+        if outcome.status == FetchStatus.UNCHANGED and _board_looks_frozen(player, reading):
+            _queue_game_mode_check(player_id=player.pk)
     fetch_outcome_record(outcome=outcome.status)
     return outcome
+
+
+# A hardcore who died (or an ironman who de-ironed) stops moving on the iron board while they
+# keep playing elsewhere. An iron board that has not moved for this long, with no game-mode check
+# for as long, gets one now rather than at the next daily check.
+FROZEN_BOARD_RECHECK = timedelta(hours=6)
+
+
+def _board_looks_frozen(player: Player, reading: HiscoresResult) -> bool:
+    if player.game_mode == GameMode.REGULAR:
+        return False
+    since = reading.fetched_at - FROZEN_BOARD_RECHECK
+    idle = player.last_changed is None or player.last_changed <= since
+    checked = player.game_mode_checked_at is not None and player.game_mode_checked_at > since
+    return idle and not checked
+
+
+def _queue_game_mode_check(*, player_id: int) -> None:
+    from players.tasks import check_game_mode
+
+    transaction.on_commit(lambda: check_game_mode.delay(player_id=player_id))
 
 
 def scheduled_fetch_claim(
@@ -267,9 +292,7 @@ def snapshot_record_not_found(*, player_id: int) -> FetchOutcome:
         _move_last_fetched(player_id=player_id, fetched_at=now, status=FetchStatus.NOT_FOUND)
         if player.game_mode != GameMode.REGULAR:
             # An iron board dropping the player usually means a mode change (de-iron, death).
-            from players.tasks import check_game_mode
-
-            transaction.on_commit(lambda: check_game_mode.delay(player_id=player_id))
+            _queue_game_mode_check(player_id=player_id)
     logger.warning("fetch %s: not on the %s board", player.username, board_for(player))
     return FetchOutcome(
         FetchStatus.NOT_FOUND,

@@ -210,6 +210,10 @@ def test_it_rejects_a_body_without_overall(body):
         ("activities", "score", "12"),
         ("activities", "rank", [1]),
         ("activities", "score", 2**63),
+        # Beyond anything the hiscores can show (and the 32-bit rank / 16-bit level columns).
+        ("skills", "rank", 3_000_000_000),
+        ("activities", "rank", 2**31),
+        ("skills", "level", 40_000),
     ],
 )
 def test_it_rejects_non_integer_or_out_of_range_values(body, section, field, value):
@@ -275,3 +279,14 @@ def test_from_json_rejects_garbage():
         HiscoresResult.from_json({"board": "nope", "skills": {}})
     with pytest.raises(ValueError):
         HiscoresResult.from_json({"skills": {"overall": {"rank": "x"}}})
+
+
+def test_experience_and_scores_are_64_bit(body):
+    body["skills"][0]["xp"] = 4_800_000_000
+    body["activities"][-1]["score"] = 2**63 - 1
+    body["skills"][0]["rank"] = 2**31 - 1
+
+    reading = parse_hiscores(json.dumps(body))
+
+    assert reading.skills["overall"].experience == 4_800_000_000
+    assert reading.skills["overall"].rank == 2**31 - 1

@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -242,3 +243,59 @@ def test_a_claim_for_an_untracked_player_lets_the_fetch_report_the_skip(fake_his
     result = fetch_player.apply(kwargs={"player_id": 987_654}, headers=_beat_headers()).get()
 
     assert (result["status"], result["reason"]) == (FetchStatus.SKIPPED, "not_tracked")
+
+
+def _run_now(player_id):
+    from players.tasks import check_game_mode
+
+    check_game_mode.apply(kwargs={"player_id": player_id}).get()
+
+
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
+def test_a_frozen_hardcore_board_feeds_the_game_mode_check_and_the_dead_hardcore_becomes_ironman(
+    fake_hiscores,
+):
+    player = PlayerFactory(username="Frozen Hc", game_mode=GameMode.HARDCORE, schedule=False)
+    died_with = {"attack": 1_000_000}
+    fake_hiscores.add_player("Frozen Hc", board=Board.HARDCORE, stats=died_with)
+    with time_machine.travel("2026-11-20 06:00:00Z", tick=False):
+        assert snapshot_fetch(player_id=player.pk).status == FetchStatus.SUCCESS
+    # They died: the hardcore board froze while they kept playing as an ironman.
+    fake_hiscores.add_player("Frozen Hc", board=Board.IRONMAN, stats={"attack": 1_400_000})
+    fake_hiscores.add_player("Frozen Hc", board=Board.REGULAR, stats={"attack": 1_400_000})
+
+    with (
+        time_machine.travel("2026-11-20 09:00:00Z", tick=False),
+        mock.patch("players.tasks.check_game_mode.delay", side_effect=_run_now) as queued,
+    ):
+        assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
+    queued.assert_not_called()  # three idle hours are not suspicious yet
+
+    with (
+        time_machine.travel("2026-11-20 12:30:00Z", tick=False),
+        mock.patch("players.tasks.check_game_mode.delay", side_effect=_run_now) as queued,
+    ):
+        assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
+        queued.assert_called_once_with(player_id=player.pk)
+        # The check just ran: the next idle readings do not queue another one.
+        assert snapshot_fetch(player_id=player.pk).status != FetchStatus.SKIPPED
+        queued.assert_called_once()
+
+    player.refresh_from_db()
+    assert player.game_mode == GameMode.IRONMAN
+
+
+@pytest.mark.django_db
+def test_an_idle_regular_player_never_gets_a_game_mode_check(fake_hiscores):
+    player = PlayerFactory(username="Idle Main")
+    fake_hiscores.add_player("Idle Main", stats={"attack": 1_000_000})
+    with time_machine.travel("2026-11-20 06:00:00Z", tick=False):
+        snapshot_fetch(player_id=player.pk)
+
+    with (
+        time_machine.travel("2026-11-21 06:00:00Z", tick=False),
+        mock.patch("players.tasks.check_game_mode.delay") as queued,
+    ):
+        assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
+
+    queued.assert_not_called()
