@@ -320,9 +320,9 @@ LOGGING = {
 
 # --- Hiscores (hiscores app) ----
 OSRS_HISCORES_BASE_URL = env.str("OSRS_HISCORES_BASE_URL", default="https://secure.runescape.com")
-OSRS_HISCORES_USER_AGENT = env.str(
-    "OSRS_HISCORES_USER_AGENT",
-    default="osrs-diff/1.0 (OSRS progress tracker; operator: set OSRS_HISCORES_USER_AGENT)",
+# Set but empty (docker compose passes `${VAR:-}` through) counts as unset: Jagex gets a name.
+OSRS_HISCORES_USER_AGENT = env.str("OSRS_HISCORES_USER_AGENT", default="") or (
+    "osrs-diff/1.0 (OSRS progress tracker; operator: set OSRS_HISCORES_USER_AGENT)"
 )
 # Requests per second across every process (token bucket in Redis); 0 disables the limit.
 OSRS_HISCORES_RATE = env.float("OSRS_HISCORES_RATE", default=0.5)
