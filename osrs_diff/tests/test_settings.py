@@ -10,11 +10,11 @@ from django.test import override_settings
 from osrs_diff.checks import check_beat_scheduler, check_time_zone
 
 
-def _import_settings(**env_overrides):
+def _import_settings(code="import osrs_diff.settings", **env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SECRET_KEY", "DJANGO_DEBUG")}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import osrs_diff.settings"],
+        [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -34,6 +34,17 @@ def test_production_with_a_secret_key_starts():
     result = _import_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_an_empty_user_agent_as_compose_passes_it_falls_back_to_the_named_default():
+    result = _import_settings(
+        "import osrs_diff.settings as s; print(s.OSRS_HISCORES_USER_AGENT)",
+        DJANGO_DEBUG="true",
+        OSRS_HISCORES_USER_AGENT="",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("osrs-diff/")
 
 
 @override_settings(TIME_ZONE="Europe/London")
