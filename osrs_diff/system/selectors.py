@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import current_app, states
+from celery import schedules as celery_schedules
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -195,15 +196,26 @@ def task_next_run(task: PeriodicTask, *, now: datetime) -> datetime | None:
     if task.one_off and task.last_run_at:
         return None
     try:
-        schedule = task.schedule
-        base = task.last_run_at or task.start_time or task.date_changed or now
-        due = now + schedule.remaining_estimate(base)
+        # As beat sees it: a task that never ran counts from its last change.
+        due = _next_due(task.schedule, task.last_run_at or task.date_changed or now, now=now)
     except Exception:  # an unreadable schedule must not break the listing
         logger.exception("cannot compute the next run of %s", task.name)
         return None
     if task.start_time is not None and task.start_time > due:
-        due = task.start_time
-    return due
+        return task.start_time
+    # Overdue (beat was down, or the task was just enabled): beat sends it on its next tick.
+    return max(due, now)
+
+
+def _next_due(schedule: Any, base: datetime, *, now: datetime) -> datetime:
+    # Computed from the schedule itself, not as `now + remaining_estimate()`: celery reads its own
+    # clock for the estimate, which would put "daily at 02:00" at 01:59:59.99.
+    if isinstance(schedule, celery_schedules.crontab):
+        start, delta, _ = schedule.remaining_delta(base)
+        return (start + delta).astimezone(UTC)
+    if isinstance(schedule, celery_schedules.schedule):
+        return base + schedule.run_every
+    return now + schedule.remaining_estimate(base)
 
 
 def last_result_of(result: TaskResult | None) -> LastResult | None:

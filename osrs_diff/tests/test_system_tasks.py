@@ -130,6 +130,28 @@ def test_next_run_follows_the_schedule():
     assert rows[DRIFT_CHECK].enabled is False
 
 
+def test_next_run_is_exact_on_a_running_clock_and_now_when_overdue():
+    PeriodicTask.objects.filter(name=GAME_MODE_CHECK).update(
+        last_run_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    )
+    PeriodicTask.objects.filter(name=SWEEPER).update(
+        last_run_at=datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
+    )
+    PeriodicTask.objects.filter(name=DRIFT_CHECK).update(
+        last_run_at=datetime(2026, 11, 17, 3, 0, tzinfo=UTC)
+    )
+    now = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+
+    with time_machine.travel(now, tick=True):
+        rows = {task.name: task for task in system_task_list()}
+
+    # Not a microsecond early although the clock moved while it was computed.
+    assert rows[GAME_MODE_CHECK].next_run_at == datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+    # Overdue for days: beat sends them on its next tick, not "in the past".
+    for overdue in (SWEEPER, DRIFT_CHECK):
+        assert now <= rows[overdue].next_run_at < now + timedelta(seconds=5)
+
+
 def test_last_result_is_the_newest_result_of_that_task(staff_client):
     earlier = datetime(2026, 11, 20, 2, 0, 5, tzinfo=UTC)
     later = earlier + timedelta(days=1)
