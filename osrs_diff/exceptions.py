@@ -125,7 +125,7 @@ def _drf_message_and_details(exc: drf_exceptions.APIException) -> tuple[str, Any
     if isinstance(exc, drf_exceptions.ValidationError):
         if isinstance(detail, list):
             detail = {"non_field_errors": detail}
-        return "Invalid input.", detail
+        return _validation_message(detail), detail
     if isinstance(detail, dict):
         message = str(detail.get("detail") or detail.get("message") or "Request failed.")
         extra = {k: v for k, v in detail.items() if k not in ("detail", "message")}
@@ -193,3 +193,21 @@ def handler404(request, exception=None):
 
 def handler500(request):
     return error_json_response(500, "internal_error", "An unexpected error occurred.")
+
+
+def _validation_message(detail: Any) -> str:
+    """ "Invalid input: <the first problem>", so a client that shows only the message still
+    tells its user what to fix; `details` keeps every problem by field."""
+    path: list[str] = []
+    while isinstance(detail, dict | list) and detail:
+        if isinstance(detail, dict):
+            key = next(iter(detail))
+            if key != "non_field_errors":
+                path.append(str(key))
+            detail = detail[key]
+        else:
+            detail = detail[0]
+    if not detail or isinstance(detail, dict | list):
+        return "Invalid input."
+    where = f"{'.'.join(path)}: " if path else ""
+    return f"Invalid input: {where}{detail}"

@@ -97,6 +97,8 @@ def test_bad_ranges_are_400_with_a_clear_message(auth_client, zezima, params, fi
     assert body["error_code"] == "validation_error"
     assert field in body["details"]
     assert body["details"][field][0]
+    # The message alone tells the user what to fix.
+    assert body["message"] == f"Invalid input: {field}: {body['details'][field][0]}"
 
 
 def test_unknown_player_is_404(auth_client):
