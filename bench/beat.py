@@ -282,9 +282,9 @@ def _fmt(value, spec: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated task counts")
-    parser.add_argument("--cpu-daily", type=int, default=10_000, help="daily tasks in the mix")
-    parser.add_argument("--cpu-hourly", type=int, default=1_000, help="hourly tasks in the mix")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated task counts")
+    parser.add_argument("--cpu-daily", type=int, default=100_000, help="daily tasks in the mix")
+    parser.add_argument("--cpu-hourly", type=int, default=10_000, help="hourly tasks in the mix")
     parser.add_argument("--cpu-seconds", type=float, default=30.0, help="mix run length")
     parser.add_argument("--limit", type=float, default=20.0, help="max seconds per send phase")
     parser.add_argument("--only", choices=sorted(SCHEDULERS), help="run one scheduler only")

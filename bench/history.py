@@ -287,14 +287,12 @@ def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--players", type=int, default=2_000, help="tracked players (target: 10000)"
-    )
+    parser.add_argument("--players", type=int, default=10_000, help="tracked players")
     parser.add_argument(
         "--snapshots",
         type=int,
-        default=5_000,
-        help="snapshots of the long-tracked player (target: 20000)",
+        default=20_000,
+        help="snapshots of the long-tracked player",
     )
     parser.add_argument("--per-player", type=int, default=4, help="snapshots per other player")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per figure")
