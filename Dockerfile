@@ -27,4 +27,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD curl -fsS http://127.0.0.1:8000/health || exit 1
 CMD ["gunicorn", "osrs_diff.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", \
-     "--access-logfile", "-", "--timeout", "30", "--worker-tmp-dir", "/dev/shm"]
+     "--timeout", "30", "--worker-tmp-dir", "/dev/shm"]

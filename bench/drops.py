@@ -2,11 +2,13 @@
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python -m bench.drops \
         [--load wrk|python|both] [--duration 10] [--worlds 280] [--prefill 0] \
-        [--connections 32] [--wrk-threads 2] [--clients 8] [--workers 4] [--threads 1]
+        [--connections 32] [--wrk-threads 2] [--clients 8] [--workers 2] [--threads 4]
 
 Without DATABASE_URL it uses bench.common's osrs_diff_bench database. It creates and migrates the
 database, starts gunicorn itself (DEBUG off, LOG_LEVEL=WARNING, the throttle still counting in
-Redis but with a limit no client reaches) and runs each load in turn; before each it ends any
+Redis but with a limit no client reaches; by default 2 gthread workers x 4 threads, one process
+per core, which kept the lowest p99 here: 4 sync workers served as many reports but queued
+wrk's 32 connections longer) and runs each load in turn; before each it ends any
 open party on the benchmark's worlds (nothing is deleted) and optionally fills each world's new
 party with `--prefill` old drops (the old server slowed down once parties held 4,000 drops).
 
@@ -109,6 +111,8 @@ class Load:
     p99_ms: float
     max_ms: float
     cpu_seconds: float  # of the load generator itself
+    machine_busy: float  # CPU seconds the whole machine was busy while the load ran
+    machine_seconds: float  # how long that was
     problems: list[str] = field(default_factory=list)
 
 
@@ -140,9 +144,12 @@ def run_wrk(args, items, worlds, wrk: str) -> Load:
             "--",
             str(workdir),
         ]
+        started, busy_before = time.monotonic(), machine_busy_seconds()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         # wait4: the CPU wrk itself used, next to the server's.
         _, status, usage = os.wait4(process.pid, 0)
+        machine_busy = machine_busy_seconds() - busy_before
+        machine_seconds = time.monotonic() - started
         output = process.stdout.read()
         process.stdout.close()
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -176,6 +183,8 @@ def run_wrk(args, items, worlds, wrk: str) -> Load:
         p99_ms=result["p99_us"] / 1000,
         max_ms=result["max_us"] / 1000,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
+        machine_busy=machine_busy,
+        machine_seconds=machine_seconds,
     )
 
 
@@ -272,6 +281,7 @@ def client_main(args, client: int, items, worlds, start_at: float, queue) -> Non
 def run_python_clients(args, items, worlds) -> Load:
     queue: mp.Queue = mp.Queue()
     start_at = time.time() + 1.0
+    started, busy_before = time.monotonic(), machine_busy_seconds()
     processes = [
         mp.Process(target=client_main, args=(args, i, items, worlds, start_at, queue))
         for i in range(args.clients)
@@ -281,6 +291,8 @@ def run_python_clients(args, items, worlds) -> Load:
     results = [queue.get(timeout=args.duration + 120) for _ in processes]
     for process in processes:
         process.join()
+    machine_busy = machine_busy_seconds() - busy_before
+    machine_seconds = time.monotonic() - started
     latencies = sorted(x for r in results for x in r["latencies"])
     statuses: dict[int, int] = {}
     for r in results:
@@ -299,6 +311,8 @@ def run_python_clients(args, items, worlds) -> Load:
         p99_ms=percentile(latencies, 0.99) * 1000,
         max_ms=latencies[-1] * 1000,
         cpu_seconds=sum(r["cpu"] for r in results),
+        machine_busy=machine_busy,
+        machine_seconds=machine_seconds,
     )
 
 
@@ -413,6 +427,12 @@ def server_cpu(server: subprocess.Popen) -> tuple[dict[int, float], dict[int, fl
     return cpu_seconds(child_pids(server.pid)), cpu_seconds(postgres_backend_pids())
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores; /proc/stat minus idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     # Processes that appeared during the run (new PostgreSQL backends) count from zero.
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
@@ -486,6 +506,10 @@ def measure(args, server, load_name: str, items, worlds, wrk: str | None) -> boo
     postgres_cpu = cpu_spent(postgres_before, postgres_after)
 
     rate = load.requests / load.seconds
+    # What else kept the machine busy meanwhile (Redis, the kernel, other people's work): when it
+    # is large, the figures are noisy and worth measuring again.
+    others = max(0.0, load.machine_busy - workers_cpu - postgres_cpu - load.cpu_seconds)
+    others_share = 100 * others / load.machine_seconds / (os.cpu_count() or 1)
     accepted = load.statuses.get(201, 0)
     unexpected = {code: n for code, n in load.statuses.items() if code not in (200, 201)}
     print(
@@ -521,6 +545,7 @@ def measure(args, server, load_name: str, items, worlds, wrk: str | None) -> boo
             Figure("gunicorn CPU per report", workers_cpu / load.requests * 1000, "ms"),
             Figure("PostgreSQL backend CPU per report", postgres_cpu / load.requests * 1000, "ms"),
             Figure("load generator CPU per report", load.cpu_seconds / load.requests * 1000, "ms"),
+            Figure("machine CPU used by everything else", others_share, "%"),
             Figure(
                 "stored drops minus distinct drops sent",
                 stored - load.distinct_sent,
@@ -563,9 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--clients", type=int, default=8, help="Python client processes")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument(
-        "--threads", type=int, default=1, help="threads per worker (1 = sync workers, else gthread)"
+        "--threads", type=int, default=4, help="threads per worker (1 = sync workers, else gthread)"
     )
     parser.add_argument(
         "--duplicate-share", type=float, default=0.3, help="share of drops reported 2-3 times"
