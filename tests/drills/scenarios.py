@@ -523,12 +523,13 @@ def drill_postgres_outage(
 def _restart_postgres_cluster() -> None:
     import subprocess
 
+    version = sorted(os.listdir("/etc/postgresql"))[0]
     print("!" * 78)
-    print("!! RESTARTING THE REAL POSTGRESQL CLUSTER (pg_ctlcluster 15 main restart):")
+    print(f"!! RESTARTING THE REAL POSTGRESQL CLUSTER (pg_ctlcluster {version} main restart):")
     print("!! every client of this machine's PostgreSQL loses its connections now.")
     print("!" * 78, flush=True)
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"], check=True
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True
     )
 
 
