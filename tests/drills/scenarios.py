@@ -375,7 +375,7 @@ class ApiTraffic:
 
     def start(self) -> ApiTraffic:
         for index in range(self.clients):
-            thread = threading.Thread(target=self._loop, args=(index,))
+            thread = threading.Thread(target=self._loop, args=(index,), daemon=True)
             thread.start()
             self._threads.append(thread)
         return self
@@ -447,6 +447,7 @@ def drill_postgres_outage(
     proxy = None if restart_cluster else TcpProxy(pg_port).start()
     user, token = _api_user()
     world = 7000 + secrets.randbelow(2000)
+    traffic: ApiTraffic | None = None
     try:
         port = free_port()
         env = drill_env(
@@ -512,6 +513,8 @@ def drill_postgres_outage(
             log=server.log(),
         )
     finally:
+        if traffic is not None:
+            traffic.stop()  # idempotent; never leave client threads running into other tests
         procs.stop_all()
         if proxy:
             proxy.stop()
@@ -678,6 +681,11 @@ def schedule_every(player_ids: list[int], *, seconds: int) -> None:
         last_run_at=timezone.now() - timezone.timedelta(seconds=seconds),
         date_changed=timezone.now(),
     )
+    # Nothing else runs meanwhile: the daily drift check would put these intervals back (and
+    # does, when a drill runs across 03:00 UTC), the sweeper and game-mode check add noise.
+    PeriodicTask.objects.exclude(player__pk__in=player_ids).update(
+        enabled=False, date_changed=timezone.now()
+    )
     PeriodicTasks.update_changed()
 
 
@@ -753,6 +761,7 @@ def drill_redis_outage(
     fake = observed_fake_hiscores(workdir / "fake")
     user, token = _api_user()
     world = 7000 + secrets.randbelow(2000)
+    traffic: ApiTraffic | None = None
     try:
         ids = tracked_players(fake, players, "rds", interval_seconds=interval_seconds)
         port = free_port()
@@ -770,6 +779,12 @@ def drill_redis_outage(
         traffic = ApiTraffic(base, token=token, clients=clients, pause=0.05, world=world).start()
         wait_until(
             lambda: all(snapshots_of(ids).values()), timeout=timeout, what="the first snapshots"
+        )
+        # Traffic is flowing (a party is open) before Redis goes away.
+        wait_until(
+            lambda: any(a.code == "drop_added" for a in list(traffic.answers)),
+            timeout=timeout,
+            what="drop reports to flow",
         )
         before = {pk: len(rows) for pk, rows in snapshots_of(ids).items()}
 
@@ -817,6 +832,8 @@ def drill_redis_outage(
             beat_log=beat.log(),
         )
     finally:
+        if traffic is not None:
+            traffic.stop()  # idempotent; never leave client threads running into other tests
         procs.stop_all()
         fake.stop()
         redis_server.stop()
