@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -12,30 +11,15 @@ from hypothesis import strategies as st
 
 from drops.models import Drop
 from drops.serializers import DropReportSerializer, drop_report_quick_validate
-from drops.throttling import redis_counter
 from drops.views import DropReportView
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttle_counter")]
 
-T0 = datetime(2026, 5, 1, 12, 0, 10, tzinfo=UTC)
 BODY = {"world": 444, "item_id": 1319, "item_name": "Rune 2h sword", "quantity": 1, "value": 38052}
 # Headers the DRF path gets from DRF and the middleware the lean path skips.
 HEADERS = ["Content-Type", "Allow", "Vary", "X-Frame-Options", "Retry-After", "Content-Length"]
 # A query string sends the request down the whole stack to DropReportView (DRF ignores it).
 DRF = "?via=drf"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counter():
-    redis_counter.reset()
-    yield
-    redis_counter.reset()
-
-
-@pytest.fixture
-def clock(time_machine):
-    time_machine.move_to(T0, tick=False)
-    return time_machine
 
 
 @pytest.fixture

@@ -5,35 +5,19 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from datetime import UTC, datetime
 
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 from drops.models import Drop
-from drops.throttling import parse_rate, redis_counter
+from drops.throttling import parse_rate
 
-pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 5, 1, 12, 0, 10, tzinfo=UTC)  # 10 s into a minute window
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttle_counter")]
 
 
 def body(item_id: int) -> dict:
     return {"world": 444, "item_id": item_id, "item_name": "Item", "quantity": 1, "value": 10}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counter():
-    redis_counter.reset()
-    yield
-    redis_counter.reset()
-
-
-@pytest.fixture
-def clock(time_machine):
-    time_machine.move_to(T0, tick=False)
-    return time_machine
 
 
 def test_reports_over_the_rate_get_429_with_retry_after(api_client, settings, clock):
