@@ -7,7 +7,7 @@ from dataclasses import asdict
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -67,37 +67,28 @@ def _metric_history_schema(response: type, kind: str):
     )
 
 
+@extend_schema_view(get=_metric_history_schema(serializers.SkillHistorySerializer, "skill"))
 class PlayerSkillHistoryView(_MetricHistoryView):
     """One skill over a range: XP and levels gained, daily rate, the readings it changed in."""
 
     kind = MetricKind.SKILL
     response_serializer = serializers.SkillHistorySerializer
 
-    @_metric_history_schema(serializers.SkillHistorySerializer, "skill")
-    def get(self, request: Request, username: str, metric: str) -> Response:
-        return super().get(request, username, metric)
 
-
+@extend_schema_view(get=_metric_history_schema(serializers.MetricHistorySerializer, "boss"))
 class PlayerBossHistoryView(_MetricHistoryView):
     """One boss over a range: kills gained, daily rate, the readings it changed in."""
 
     kind = MetricKind.BOSS
     response_serializer = serializers.MetricHistorySerializer
 
-    @_metric_history_schema(serializers.MetricHistorySerializer, "boss")
-    def get(self, request: Request, username: str, metric: str) -> Response:
-        return super().get(request, username, metric)
 
-
+@extend_schema_view(get=_metric_history_schema(serializers.MetricHistorySerializer, "activity"))
 class PlayerActivityHistoryView(_MetricHistoryView):
     """One activity (clues, minigames) over a range: score gained, daily rate, readings."""
 
     kind = MetricKind.ACTIVITY
     response_serializer = serializers.MetricHistorySerializer
-
-    @_metric_history_schema(serializers.MetricHistorySerializer, "activity")
-    def get(self, request: Request, username: str, metric: str) -> Response:
-        return super().get(request, username, metric)
 
 
 class LeaderboardView(APIView):
