@@ -6,9 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from osrs_diff import views
 from osrs_diff.api_tasks import TaskStatusView
-from osrs_diff.metrics import MetricsView
 from osrs_diff.routing import route
-from osrs_diff.system import views as system_views
 
 admin.autodiscover()  # SimpleAdminConfig: the admin is loaded where URLs are served
 
@@ -30,14 +28,7 @@ urlpatterns = [
     route("auth/me", views.MeView.as_view(), name="auth-me"),
     path("api-auth/", include("rest_framework.urls")),
     route("tasks/<task_id>", TaskStatusView.as_view(), name="task-status"),
-    route("metrics", MetricsView.as_view(), name="metrics"),
-    route("system/tasks", system_views.SystemTaskListView.as_view(), name="system-task-list"),
-    route(
-        "system/tasks/<name>/run",
-        system_views.SystemTaskRunView.as_view(),
-        name="system-task-run",
-    ),
-    route("system/stats", system_views.SystemStatsView.as_view(), name="system-stats"),
+    path("", include("osrs_diff.system.urls")),
     # hiscores first: its `players/stats` must win over players' `players/<username>`.
     path("", include("hiscores.urls")),
     path("", include("players.urls")),

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from players import schedules
+from players import services as players_services
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ _KINDS = (
 @shared_task(name=CHECK_SCHEDULE_DRIFT, acks_late=True, ignore_result=False)
 def check_schedule_drift() -> dict:
     """Repair drift between players and their PeriodicTasks (what `sync_player_schedules` does)."""
-    report = schedules.schedules_sync_all()
+    report = players_services.player_schedules_sync_all()
     result = report.as_dict()
     if report.drift:
         for kind in _KINDS:
