@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import current_app, states
-from celery import schedules as celery_schedules
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +20,7 @@ from drops import selectors as drops_selectors
 from hiscores import selectors as hiscores_selectors
 from hiscores.services import FetchStatus
 from osrs_diff import db
+from osrs_diff.beat.api import next_run_at
 from players import selectors as players_selectors
 
 logger = logging.getLogger(__name__)
@@ -185,34 +185,8 @@ def _describe_crontab(cron) -> str:
 
 
 def task_next_run(task: PeriodicTask, *, now: datetime) -> datetime | None:
-    """When beat will next send `task` (None when disabled or never again)."""
-    if not task.enabled:
-        return None
-    if task.clocked is not None:
-        return None if task.last_run_at else task.clocked.clocked_time
-    if task.one_off and task.last_run_at:
-        return None
-    try:
-        # As beat sees it: a task that never ran counts from its last change.
-        due = _next_due(task.schedule, task.last_run_at or task.date_changed or now, now=now)
-    except Exception:  # an unreadable schedule must not break the listing
-        logger.exception("cannot compute the next run of %s", task.name)
-        return None
-    if task.start_time is not None and task.start_time > due:
-        return task.start_time
-    # Overdue (beat was down, or the task was just enabled): beat sends it on its next tick.
-    return max(due, now)
-
-
-def _next_due(schedule: Any, base: datetime, *, now: datetime) -> datetime:
-    # Computed from the schedule itself, not as `now + remaining_estimate()`: celery reads its own
-    # clock for the estimate, which would put "daily at 02:00" at 01:59:59.99.
-    if isinstance(schedule, celery_schedules.crontab):
-        start, delta, _ = schedule.remaining_delta(base)
-        return (start + delta).astimezone(UTC)
-    if isinstance(schedule, celery_schedules.schedule):
-        return base + schedule.run_every
-    return now + schedule.remaining_estimate(base)
+    """When beat will next send `task` (None when disabled or never again; `now` when overdue)."""
+    return next_run_at(task, now=now)
 
 
 def last_result_of(result: TaskResult | None) -> LastResult | None:
