@@ -28,7 +28,7 @@ Parts: `rows` (row access SQL), `entries` (entry types), `scheduler` (the class,
 app. `CELERY_BEAT_SCHEDULER="osrs_diff.beat:IncrementalDatabaseScheduler"`.
 """
 
-from osrs_diff.beat.api import SYSTEM_TASK_PREFIX, next_run_at, send_options
+from osrs_diff.beat.api import SYSTEM_TASK_PREFIX, next_run_at, send_options, system_task_name
 from osrs_diff.beat.entries import IntervalEntry, StockEntry
 from osrs_diff.beat.scheduler import IncrementalDatabaseScheduler
 
@@ -39,4 +39,5 @@ __all__ = [
     "StockEntry",
     "next_run_at",
     "send_options",
+    "system_task_name",
 ]

@@ -21,9 +21,15 @@ from kombu.utils.json import loads
 
 logger = logging.getLogger(__name__)
 
-#: System PeriodicTasks (created by data migrations) are named "system: <what>". Beat holds them
-#: as stock entries; the per-player fetch tasks are the others.
+#: System PeriodicTasks (created by data migrations) are named "system: <what>"
+#: (`system_task_name()`). Beat holds them as stock entries; the operations app lists them.
 SYSTEM_TASK_PREFIX = "system:"
+
+
+def system_task_name(what: str) -> str:
+    """A system task's PeriodicTask name, "system: <what>" (as the data migrations store it)."""
+    return f"{SYSTEM_TASK_PREFIX} {what}"
+
 
 OPTION_NAMES = ("queue", "exchange", "routing_key", "priority")
 # Stock ModelEntry puts a never-run task with a start_time 30 years in the past so it fires at

@@ -20,12 +20,10 @@ from drops import selectors as drops_selectors
 from hiscores import selectors as hiscores_selectors
 from hiscores.services import FetchStatus
 from osrs_diff import db
-from osrs_diff.beat.api import next_run_at
+from osrs_diff.beat.api import SYSTEM_TASK_PREFIX, next_run_at
 from players import selectors as players_selectors
 
 logger = logging.getLogger(__name__)
-
-SYSTEM_PREFIX = "system: "
 
 # --- System tasks ----
 
@@ -99,7 +97,7 @@ def last_result_from_annotations(task: PeriodicTask) -> LastResult | None:
 
 def task_slug(name: str) -> str:
     """A task name for URLs: "system: daily game-mode check" -> "daily-game-mode-check"."""
-    return slugify(name.removeprefix(SYSTEM_PREFIX)) or slugify(name)
+    return slugify(name.removeprefix(SYSTEM_TASK_PREFIX)) or slugify(name)
 
 
 def system_task_list(*, now: datetime | None = None) -> list[SystemTask]:
