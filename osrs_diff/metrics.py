@@ -27,16 +27,12 @@ HTTP_LATENCY = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+# Counted by drops.report.drop_report_submit() from the service's outcome (both /drops paths).
 DROPS_REPORTED = Counter(
     "osrs_diff_drops_reported_total",
     "Drop reports (POST /drops) by result: accepted (stored) or ignored (duplicate).",
     ["result"],
 )
-
-# POST /drops answers 201 when the drop was stored and 200 when it was ignored as a duplicate
-# (the PartyTime wire contract), so the middleware can count both without touching the view.
-_DROP_REPORT_ROUTE = "drop-report"
-_DROP_RESULTS = {201: "accepted", 200: "ignored"}
 
 
 def _route(request: HttpRequest) -> str:
@@ -60,9 +56,6 @@ class MetricsMiddleware:
             labels = {"method": request.method, "route": route, "status": response.status_code}
             HTTP_REQUESTS.labels(**labels).inc()
             HTTP_LATENCY.labels(**labels).observe(time.perf_counter() - started)
-            result = _DROP_RESULTS.get(response.status_code)
-            if route == _DROP_REPORT_ROUTE and request.method == "POST" and result:
-                DROPS_REPORTED.labels(result=result).inc()
         except Exception:  # metrics must never break a response
             logger.exception("could not record request metrics")
         return response
