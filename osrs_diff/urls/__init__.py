@@ -1,4 +1,12 @@
-"""Top-level routes. API paths have no prefix and accept an optional trailing slash."""
+"""The root URL list (ROOT_URLCONF). API paths have no prefix and accept an optional trailing slash.
+
+One module per URL space, included by dotted path:
+
+- `osrs_diff.urls.players`: every `/players/...` route and `/schedules` (players, hiscores,
+  history);
+- `osrs_diff.urls.system`: `/system/...` and `/metrics` (operations, players);
+- `history.urls`: `/history/...`; `drops.urls`: `/drops` and `/parties/...`.
+"""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -28,10 +36,8 @@ urlpatterns = [
     route("auth/me", views.MeView.as_view(), name="auth-me"),
     path("api-auth/", include("rest_framework.urls")),
     route("tasks/<task_id>", TaskStatusView.as_view(), name="task-status"),
-    path("", include("osrs_diff.system.urls")),
-    # hiscores first: its `players/stats` must win over players' `players/<username>`.
-    path("", include("hiscores.urls")),
-    path("", include("players.urls")),
+    path("", include("osrs_diff.urls.system")),
+    path("", include("osrs_diff.urls.players")),
     path("", include("history.urls")),
     path("", include("drops.urls")),
     # Last: anything unmatched is a 404 in the API's error format (even with DEBUG on).
