@@ -5,12 +5,14 @@ traffic, and DRF's view machinery (request wrapping, authenticators, negotiation
 that deep-copies its fields) cost more CPU than the drop report itself. This middleware sits right
 after the request id, metrics and security middleware and answers the plain case itself: a
 `POST /drops` (or `/drops/`) with a JSON body, no credentials, cookies or query string, and an
-Accept header that can only mean JSON. Anything else goes down the stack to `DropReportView`,
-which stays the reference implementation and the source of the OpenAPI schema.
+Accept header that can only mean JSON. Anything else goes down the stack to the DRF view
+(`drops.views.DropReportView`), which stays the reference implementation and the source of the
+OpenAPI schema.
 
 The answers are the view's, by construction: the same throttle (counted before the body is read,
 as DRF does), DRF's own JSON parser, serializer, exception handler and renderer for every error,
-`drop_report_answer()` for the bodies, and the headers the skipped middleware and DRF would add.
+the same `drops.report.drop_report_submit()` behind both (record, count, answer), and the headers
+the skipped middleware and DRF would add.
 """
 
 from __future__ import annotations
@@ -26,15 +28,13 @@ from django.urls import Resolver404, ResolverMatch, resolve
 from rest_framework.exceptions import Throttled
 from rest_framework.renderers import JSONRenderer
 
-from drops import services
+from drops.report import DROP_REPORT_ROUTE, DROP_REPORT_THROTTLE_SCOPE, drop_report_submit
 from drops.serializers import DropReportSerializer, drop_report_quick_validate
 from drops.throttling import DropsRateThrottle, throttle_wait
-from drops.views import DropReportView, drop_report_answer
 from osrs_diff.exceptions import api_exception_handler
 from osrs_diff.parsers import JSONParser
 
 _PATHS = frozenset({"/drops", "/drops/"})
-_ROUTE = "drop-report"
 # What DRF's JSON parser and only-JSON renderer accept without negotiating anything.
 _CONTENT_TYPES = frozenset(
     {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
@@ -46,7 +46,6 @@ _VIEW_HEADERS = {"Allow": "POST, OPTIONS", "Vary": "Cookie"}
 
 _renderer = JSONRenderer()
 _throttle = DropsRateThrottle()
-_view = DropReportView()  # for the exception handler's log line, as in the DRF path
 
 
 def _reject_constant(name: str) -> None:
@@ -101,14 +100,15 @@ class DropReportMiddleware:
                 match = resolve("/drops")
             except Resolver404:
                 match = None
-            self._match = match if match is not None and match.url_name == _ROUTE else None
+            self._match = (
+                match if match is not None and match.url_name == DROP_REPORT_ROUTE else None
+            )
         return self._match
 
     @staticmethod
     def _report(request: HttpRequest) -> tuple[int, dict]:
-        wait = throttle_wait(
-            scope=DropReportView.throttle_scope, ident=_throttle.get_ident(request)
-        )
+        ident = _throttle.get_ident(request)
+        wait = throttle_wait(scope=DROP_REPORT_THROTTLE_SCOPE, ident=ident)
         if wait is not None:
             raise Throttled(wait)
         data = _parse(request.body)
@@ -117,11 +117,11 @@ class DropReportMiddleware:
             serializer = DropReportSerializer(data=data)
             serializer.is_valid(raise_exception=True)
             fields = serializer.validated_data
-        return drop_report_answer(services.drop_report(**fields))
+        return drop_report_submit(**fields)
 
-    @staticmethod
-    def _error(exc: Exception) -> HttpResponse:
-        answer = api_exception_handler(exc, {"view": _view})
+    def _error(self, exc: Exception) -> HttpResponse:
+        # The handler logs unexpected errors with the class of context["view"]: this middleware.
+        answer = api_exception_handler(exc, {"view": self})
         response = HttpResponse(
             _renderer.render(answer.data),
             status=answer.status_code,

@@ -90,3 +90,16 @@ def party_list_history(
     if since is not None:
         queryset = queryset.filter(effective_ended_at__gte=since)
     return queryset.order_by("-effective_ended_at", "-id")
+
+
+def drop_counts(*, now: datetime) -> dict[str, int]:
+    """Open parties now and drops received in the last hour (for the operations stats)."""
+    hour_ago = now - timedelta(hours=1)
+    # Through the parties active in the last hour: the (party, received_at) index answers it.
+    recent_parties = Party.objects.filter(last_drop_at__gte=hour_ago).values("id")
+    return {
+        "open_parties": party_list_active(now=now).count(),
+        "drops_last_hour": Drop.objects.filter(
+            party__in=recent_parties, received_at__gte=hour_ago
+        ).count(),
+    }

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 
 from drops import selectors, services
 from drops.models import MAX_WORLD
+from drops.report import DROP_REPORT_THROTTLE_SCOPE, drop_report_submit
 from drops.serializers import (
     ActivePartiesSerializer,
     ActivePartySerializer,
@@ -52,7 +52,7 @@ class DropsAPIView(APIView):
 class DropReportView(DropsAPIView):
     """A game client reports one item drop it saw."""
 
-    throttle_scope = "drops"
+    throttle_scope = DROP_REPORT_THROTTLE_SCOPE
     # The hot path: answer JSON without negotiating the browsable renderer.
     renderer_classes = [JSONRenderer]
 
@@ -68,32 +68,8 @@ class DropReportView(DropsAPIView):
     def post(self, request: Request) -> Response:
         serializer = DropReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        status_code, body = drop_report_answer(services.drop_report(**serializer.validated_data))
+        status_code, body = drop_report_submit(**serializer.validated_data)
         return Response(body, status=status_code)
-
-
-def drop_report_answer(result: services.DropResult) -> tuple[int, dict]:
-    """The status and body `POST /drops` answers for a reported drop (the PartyTime contract)."""
-    if result.status == "ignored":
-        return status.HTTP_200_OK, {
-            "status": "ignored",
-            "reason": "duplicate_detected",
-            "party_id": result.party_id,
-            "message": "Drop ignored - likely duplicate "
-            f"(last drop was {result.duplicate_age_seconds:.3f}s ago)",
-        }
-    if result.status == "party_created":
-        message = f"New drop party created on world {result.world}"
-    else:
-        message = f"Drop added to existing party on world {result.world}"
-    return status.HTTP_201_CREATED, {
-        "status": result.status,
-        "party_id": result.party_id,
-        "world": result.world,
-        "total_drops": result.total_drops,
-        "avg_drop_value": result.avg_drop_value,
-        "message": message,
-    }
 
 
 class ActivePartyListView(DropsAPIView):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, MetricKind, combat_level
-from hiscores.models import Snapshot
+from hiscores.models import FetchOutcomeCount, Snapshot
+from osrs_diff.db import table_count
 from players.models import Player
 
 
@@ -101,3 +102,32 @@ def players_latest_snapshots(*, players: Iterable[Player]) -> dict[int, Snapshot
     )
     snapshots = Snapshot.objects.filter(pk__in=Subquery(latest_ids))
     return {snapshot.player_id: snapshot for snapshot in snapshots}
+
+
+def snapshot_count() -> tuple[int, bool]:
+    """(rows, estimated): snapshots stored (the planner's estimate for a big table)."""
+    return table_count(Snapshot)
+
+
+def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
+    """Fetch outcomes counted since the start of the hour of `since` (all of them without)."""
+    from hiscores.services import COUNTED_OUTCOMES, ROLLUP_HOUR
+
+    rows = FetchOutcomeCount.objects.all()
+    if since is not None:
+        hour = since.replace(minute=0, second=0, microsecond=0)
+        rows = rows.filter(hour__gte=max(hour, ROLLUP_HOUR + timedelta(hours=1)))
+    counts = dict.fromkeys(COUNTED_OUTCOMES, 0)
+    for outcome, total in (
+        rows.values("outcome").annotate(total=Sum("count")).values_list("outcome", "total")
+    ):
+        counts[outcome] = counts.get(outcome, 0) + int(total or 0)
+    return counts
+
+
+def hiscores_limits_state() -> dict[str, Any]:
+    """The shared hiscores rate limiter and circuit breaker, as the operations stats show them."""
+    from hiscores.breaker import breaker_state
+    from hiscores.ratelimit import limiter_state
+
+    return {"rate_limiter": limiter_state(), "circuit_breaker": breaker_state()}

@@ -114,6 +114,12 @@ def _message(result: dict[str, Any]) -> str:
     return str(message or "")
 
 
+class TaskStartedSerializer(serializers.Serializer):
+    """The 202 answer of every endpoint that starts a task (follow it at GET /tasks/{task_id})."""
+
+    task_id = serializers.CharField()
+
+
 class TaskStatusSerializer(serializers.Serializer):
     task_id = serializers.CharField()
     name = serializers.CharField()

@@ -1,12 +1,12 @@
-"""Project-wide records: the Celery tasks the API started (for `GET /tasks/{task_id}`), and the
-system-task view of django-celery-beat's PeriodicTask for the admin."""
+"""Project-wide records: the Celery tasks the API started (for `GET /tasks/{task_id}`).
+
+The `SystemTask` proxy moved to the operations app (`osrs_diff.system.models`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
 
 class ApiTask(models.Model):
@@ -24,12 +24,3 @@ class ApiTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.task_id}"
-
-
-class SystemTask(PeriodicTask):
-    """A scheduled system job (any PeriodicTask but the per-player fetches), for the admin."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "system task"
-        verbose_name_plural = "system tasks"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "hiscores.apps.HiscoresConfig",
     "history.apps.HistoryConfig",
     "drops.apps.DropsConfig",
+    "osrs_diff.system.apps.SystemConfig",
 ]
 
 MIDDLEWARE = [
@@ -350,7 +351,7 @@ DROP_PARTY_IDLE_SECONDS = env.int("DROP_PARTY_IDLE_SECONDS", default=300)
 DROPS_REQUIRE_AUTH = env.bool("DROPS_REQUIRE_AUTH", default=False)
 DROPS_THROTTLE_RATE = env.str("DROPS_THROTTLE_RATE", default="600/minute")
 
-# --- Operations: /metrics (osrs_diff.metrics) ----
+# --- Operations: /metrics (osrs_diff.system.metrics) ----
 # Bearer token required by GET /metrics; unset = only loopback/private addresses are served.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # prometheus-client multiprocess mode: every process writes its counters to files here (the

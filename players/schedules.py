@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
+from osrs_diff.beat.api import next_run_at
 from players.models import Player
 
 logger = logging.getLogger(__name__)
@@ -468,15 +469,6 @@ def _link_by_name(player_ids: list[int]) -> None:
 
 def schedule_next_run(task: PeriodicTask) -> datetime | None:
     """When beat will next send this task (None when disabled)."""
-    if not task.enabled or task.interval_id is None:
+    if task.interval_id is None:
         return None
-    every = task.interval.schedule.run_every
-    if task.last_run_at is not None:
-        due = task.last_run_at + every
-    elif task.start_time is not None:
-        due = task.start_time
-    else:
-        due = task.date_changed + every
-    if task.start_time is not None and task.start_time > due:
-        due = task.start_time
-    return due
+    return next_run_at(task)

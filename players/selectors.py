@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from osrs_diff.exceptions import NotFound
 from players import schedules
@@ -92,3 +93,31 @@ def player_schedule(*, player: Player) -> ScheduleInfo:
 def schedule_list() -> QuerySet[Player]:
     """Every player with its task and interval loaded in the same query."""
     return Player.objects.select_related("fetch_task__interval").order_by("username_key")
+
+
+def player_fetch_tasks_q() -> Q:
+    """Filter for the PeriodicTasks owned by players (one fetch task per player)."""
+    return Q(name__startswith=schedules.TASK_NAME_PREFIX) | Q(task=schedules.FETCH_TASK)
+
+
+def player_counts() -> dict[str, Any]:
+    """Players by game mode and by state (active / paused / flagged) in one query."""
+    rows = Player.objects.values("game_mode").annotate(
+        total=Count("id"),
+        active=Count("id", filter=Q(is_active=True)),
+        flagged=Count("id", filter=~Q(flag_reason="")),
+    )
+    by_mode = dict.fromkeys(GameMode.values, 0)
+    total = active = flagged = 0
+    for row in rows.order_by():
+        by_mode[row["game_mode"]] = row["total"]
+        total += row["total"]
+        active += row["active"]
+        flagged += row["flagged"]
+    return {
+        "total": total,
+        "active": active,
+        "paused": total - active,
+        "flagged": flagged,
+        "by_game_mode": by_mode,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from osrs_diff.api_tasks import TaskStartedSerializer  # noqa: F401  (re-exported)
 from osrs_diff.fields import RejectUnknownFieldsMixin, StrictIntegerField
 from players.game_modes import GameMode, Outcome
 from players.models import (
@@ -76,7 +77,3 @@ class ScheduleSerializer(serializers.Serializer):
     last_run_at = serializers.DateTimeField(allow_null=True)
     next_run_at = serializers.DateTimeField(allow_null=True)
     total_run_count = serializers.IntegerField()
-
-
-class TaskStartedSerializer(serializers.Serializer):
-    task_id = serializers.CharField()

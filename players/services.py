@@ -364,3 +364,8 @@ def player_game_mode_update(*, player: Player) -> GameModeCheck:
         detected_mode=transition.detected,
         outcome=transition.outcome,
     )
+
+
+def player_schedules_sync_all() -> schedules.DriftReport:
+    """Repair drift between every player and its PeriodicTask (the daily drift check)."""
+    return schedules.schedules_sync_all()

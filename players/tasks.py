@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from hiscores.client import HiscoresUnavailable
+from osrs_diff.beat.api import system_task_name
 from players import selectors, services
 from players.models import Player
 
@@ -14,8 +15,8 @@ logger = logging.getLogger(__name__)
 
 CHECK_GAME_MODES = "players.check_game_modes"
 CHECK_GAME_MODE = "players.check_game_mode"
-# System PeriodicTasks are named "system: <what>"; this one is created by migration 0002.
-DAILY_GAME_MODE_CHECK_NAME = "system: daily game-mode check"
+# Created by migration 0002 (which stores the same name).
+DAILY_GAME_MODE_CHECK_NAME = system_task_name("daily game-mode check")
 
 
 @shared_task(name=CHECK_GAME_MODES, acks_late=True)

@@ -5,30 +5,25 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import current_app, states
-from celery import schedules as celery_schedules
-from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
-from drops.models import Drop, Party
-from drops.selectors import party_list_active
-from hiscores.models import FetchOutcomeCount, Snapshot
-from hiscores.services import COUNTED_OUTCOMES, ROLLUP_HOUR, FetchStatus
-from players.game_modes import GameMode
-from players.models import Player
-from players.schedules import FETCH_TASK, TASK_NAME_PREFIX
+from drops import selectors as drops_selectors
+from hiscores import selectors as hiscores_selectors
+from hiscores.services import FetchStatus
+from osrs_diff import db
+from osrs_diff.beat.api import SYSTEM_TASK_PREFIX, next_run_at
+from players import selectors as players_selectors
 
 logger = logging.getLogger(__name__)
-
-SYSTEM_PREFIX = "system: "
 
 # --- System tasks ----
 
@@ -63,7 +58,7 @@ def system_task_queryset(base: QuerySet | None = None) -> QuerySet[PeriodicTask]
     """
     base = PeriodicTask.objects.all() if base is None else base
     return (
-        base.exclude(Q(name__startswith=TASK_NAME_PREFIX) | Q(task=FETCH_TASK))
+        base.exclude(players_selectors.player_fetch_tasks_q())
         .select_related("interval", "crontab", "solar", "clocked")
         .order_by("name")
     )
@@ -102,7 +97,7 @@ def last_result_from_annotations(task: PeriodicTask) -> LastResult | None:
 
 def task_slug(name: str) -> str:
     """A task name for URLs: "system: daily game-mode check" -> "daily-game-mode-check"."""
-    return slugify(name.removeprefix(SYSTEM_PREFIX)) or slugify(name)
+    return slugify(name.removeprefix(SYSTEM_TASK_PREFIX)) or slugify(name)
 
 
 def system_task_list(*, now: datetime | None = None) -> list[SystemTask]:
@@ -188,34 +183,8 @@ def _describe_crontab(cron) -> str:
 
 
 def task_next_run(task: PeriodicTask, *, now: datetime) -> datetime | None:
-    """When beat will next send `task` (None when disabled or never again)."""
-    if not task.enabled:
-        return None
-    if task.clocked is not None:
-        return None if task.last_run_at else task.clocked.clocked_time
-    if task.one_off and task.last_run_at:
-        return None
-    try:
-        # As beat sees it: a task that never ran counts from its last change.
-        due = _next_due(task.schedule, task.last_run_at or task.date_changed or now, now=now)
-    except Exception:  # an unreadable schedule must not break the listing
-        logger.exception("cannot compute the next run of %s", task.name)
-        return None
-    if task.start_time is not None and task.start_time > due:
-        return task.start_time
-    # Overdue (beat was down, or the task was just enabled): beat sends it on its next tick.
-    return max(due, now)
-
-
-def _next_due(schedule: Any, base: datetime, *, now: datetime) -> datetime:
-    # Computed from the schedule itself, not as `now + remaining_estimate()`: celery reads its own
-    # clock for the estimate, which would put "daily at 02:00" at 01:59:59.99.
-    if isinstance(schedule, celery_schedules.crontab):
-        start, delta, _ = schedule.remaining_delta(base)
-        return (start + delta).astimezone(UTC)
-    if isinstance(schedule, celery_schedules.schedule):
-        return base + schedule.run_every
-    return now + schedule.remaining_estimate(base)
+    """When beat will next send `task` (None when disabled or never again; `now` when overdue)."""
+    return next_run_at(task, now=now)
 
 
 def last_result_of(result: TaskResult | None) -> LastResult | None:
@@ -264,37 +233,24 @@ def _summary(result: TaskResult) -> str:
 
 # --- Stats ----
 
-# Below this many rows (by the planner's estimate) a table is counted exactly.
-EXACT_COUNT_LIMIT = 100_000
 STATS_WINDOW = timedelta(hours=24)
+# Below this many rows (by the planner's estimate) a table is counted exactly.
+EXACT_COUNT_LIMIT = db.EXACT_COUNT_LIMIT
 
 
 def table_count(model) -> tuple[int, bool]:
     """(rows, estimated): PostgreSQL's statistics for big tables, COUNT(*) for small ones."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        if row and row[0] is not None and row[0] >= EXACT_COUNT_LIMIT:
-            return int(row[0]), True
-    return model.objects.count(), False
+    return db.table_count(model, exact_below=EXACT_COUNT_LIMIT)
+
+
+def snapshot_count() -> tuple[int, bool]:
+    """(rows, estimated): snapshots stored."""
+    return hiscores_selectors.snapshot_count()
 
 
 def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
     """Fetch outcomes counted since the start of the hour of `since` (all of them without)."""
-    rows = FetchOutcomeCount.objects.all()
-    if since is not None:
-        hour = since.replace(minute=0, second=0, microsecond=0)
-        rows = rows.filter(hour__gte=max(hour, ROLLUP_HOUR + timedelta(hours=1)))
-    counts = dict.fromkeys(COUNTED_OUTCOMES, 0)
-    for outcome, total in (
-        rows.values("outcome").annotate(total=Sum("count")).values_list("outcome", "total")
-    ):
-        counts[outcome] = counts.get(outcome, 0) + int(total or 0)
-    return counts
+    return hiscores_selectors.fetch_outcome_counts(since=since)
 
 
 def dedup_ratio(counts: dict[str, int]) -> float | None:
@@ -305,25 +261,11 @@ def dedup_ratio(counts: dict[str, int]) -> float | None:
 
 def player_counts() -> dict[str, Any]:
     """Players by game mode and by state (active / paused / flagged) in one query."""
-    rows = Player.objects.values("game_mode").annotate(
-        total=Count("id"),
-        active=Count("id", filter=Q(is_active=True)),
-        flagged=Count("id", filter=~Q(flag_reason="")),
-    )
-    by_mode = dict.fromkeys(GameMode.values, 0)
-    total = active = flagged = 0
-    for row in rows.order_by():
-        by_mode[row["game_mode"]] = row["total"]
-        total += row["total"]
-        active += row["active"]
-        flagged += row["flagged"]
-    return {
-        "total": total,
-        "active": active,
-        "paused": total - active,
-        "flagged": flagged,
-        "by_game_mode": by_mode,
-    }
+    return players_selectors.player_counts()
+
+
+def open_party_count() -> int:
+    return drops_selectors.party_list_active().count()
 
 
 def queue_depths() -> dict[str, Any]:
@@ -384,28 +326,13 @@ def _filesystem_depths(queues: list[str]) -> dict[str, int]:
 
 
 def hiscores_state() -> dict[str, Any]:
-    from hiscores.breaker import breaker_state
-    from hiscores.ratelimit import limiter_state
-
-    return {"rate_limiter": limiter_state(), "circuit_breaker": breaker_state()}
-
-
-def drop_counts(*, now: datetime) -> dict[str, int]:
-    hour_ago = now - timedelta(hours=1)
-    # Through the parties active in the last hour: the (party, received_at) index answers it.
-    recent_parties = Party.objects.filter(last_drop_at__gte=hour_ago).values("id")
-    return {
-        "open_parties": party_list_active(now=now).count(),
-        "drops_last_hour": Drop.objects.filter(
-            party__in=recent_parties, received_at__gte=hour_ago
-        ).count(),
-    }
+    return hiscores_selectors.hiscores_limits_state()
 
 
 def system_stats(*, now: datetime | None = None) -> dict[str, Any]:
     """Everything `GET /system/stats` shows, in a handful of cheap queries."""
     now = now or timezone.now()
-    snapshots, estimated = table_count(Snapshot)
+    snapshots, estimated = snapshot_count()
     outcomes = fetch_outcome_counts(since=now - STATS_WINDOW)
     return {
         "generated_at": now,
@@ -415,5 +342,5 @@ def system_stats(*, now: datetime | None = None) -> dict[str, Any]:
         "dedup_ratio_24h": dedup_ratio(outcomes),
         "hiscores": hiscores_state(),
         "queues": queue_depths(),
-        "drops": drop_counts(now=now),
+        "drops": drops_selectors.drop_counts(now=now),
     }

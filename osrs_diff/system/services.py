@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from osrs_diff.api_tasks import api_task_start
+from osrs_diff.beat.api import send_options
 from osrs_diff.exceptions import NotFound
 from osrs_diff.system import selectors
 
@@ -20,8 +21,8 @@ def _json(text: str | None, default: Any) -> Any:
 def system_task_run(*, name: str, user: Any = None) -> str:
     """Send the system task `name` (exact name or slug) now; returns the Celery task id.
 
-    It goes out with the PeriodicTask's own arguments, queue and headers plus
-    `periodic_task_name`, so its result is that task's `last_result` like a beat run's; the id
+    It goes out with its arguments and the options beat sends it with (`send_options`), so
+    its result is that task's `last_result` like a beat run's; the id
     is followable at `GET /tasks/{id}`. Unknown names raise NotFound listing the valid ones.
     """
     task = selectors.system_task_find(name=name)
@@ -31,19 +32,10 @@ def system_task_run(*, name: str, user: Any = None) -> str:
             f"No system task {name!r}. Valid names: {', '.join(valid) or 'none'}.",
             details={"valid_names": valid},
         )
-    headers = _json(task.headers, {})
-    headers = headers if isinstance(headers, dict) else {}
-    options: dict[str, Any] = {
-        "ignore_result": False,
-        "headers": {**headers, "periodic_task_name": task.name},
-    }
+    options: dict[str, Any] = {"ignore_result": False, **send_options(task)}
     args = _json(task.args, [])
     if args:
         options["args"] = args
-    for option in ("queue", "exchange", "routing_key", "priority"):
-        value = getattr(task, option)
-        if value not in (None, ""):
-            options[option] = value
     kwargs = _json(task.kwargs, {})
     return api_task_start(
         task=task.task, kwargs=kwargs if isinstance(kwargs, dict) else {}, user=user, **options

@@ -9,9 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from osrs_diff.api_tasks import TaskStartedSerializer
 from osrs_diff.system import selectors, services
 from osrs_diff.system.serializers import SystemStatsSerializer, SystemTaskSerializer
-from players.serializers import TaskStartedSerializer
 
 TAGS = ["system"]
 

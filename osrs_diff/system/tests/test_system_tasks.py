@@ -18,7 +18,7 @@ from django_celery_results.models import TaskResult
 
 from osrs_diff.models import ApiTask
 from osrs_diff.system.selectors import system_task_list
-from osrs_diff.tasks import check_schedule_drift
+from osrs_diff.system.tasks import check_schedule_drift
 from players.models import Player
 from players.tests.factories import PlayerFactory
 
@@ -263,7 +263,7 @@ def test_the_drift_check_repairs_like_sync_player_schedules_and_logs_it(caplog):
     paused = PlayerFactory(is_active=False)
     PeriodicTask.objects.filter(pk=paused.fetch_task_id).update(enabled=True)
 
-    with caplog.at_level(logging.INFO, logger="osrs_diff.tasks"):
+    with caplog.at_level(logging.INFO, logger="osrs_diff.system.tasks"):
         result = check_schedule_drift.run()
 
     assert result["players"] == 3
@@ -276,7 +276,7 @@ def test_the_drift_check_repairs_like_sync_player_schedules_and_logs_it(caplog):
     assert "repaired: 1 wrong enabled" in logged
 
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="osrs_diff.tasks"):
+    with caplog.at_level(logging.INFO, logger="osrs_diff.system.tasks"):
         assert check_schedule_drift.run()["repaired"] == 0
     assert "no drift in 3 players" in caplog.text
 
@@ -308,7 +308,7 @@ def test_admin_lists_system_tasks_with_their_last_result(admin_client):
         (datetime(2026, 11, 20, 12, 0, tzinfo=UTC)),
     )
 
-    response = admin_client.get("/admin/osrs_diff/systemtask/")
+    response = admin_client.get("/admin/system/systemtask/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -323,7 +323,7 @@ def test_admin_run_now_action_starts_the_selected_tasks(admin_client):
     tasks = PeriodicTask.objects.filter(name__in=[SWEEPER, DRIFT_CHECK])
 
     response = admin_client.post(
-        "/admin/osrs_diff/systemtask/",
+        "/admin/system/systemtask/",
         {"action": "run_now", "_selected_action": [task.pk for task in tasks]},
         follow=True,
     )
@@ -339,7 +339,7 @@ def test_admin_run_now_action_starts_the_selected_tasks(admin_client):
 def test_admin_detail_links_to_the_editable_periodic_task(admin_client):
     task = PeriodicTask.objects.get(name=GAME_MODE_CHECK)
 
-    response = admin_client.get(f"/admin/osrs_diff/systemtask/{task.pk}/change/")
+    response = admin_client.get(f"/admin/system/systemtask/{task.pk}/change/")
 
     assert response.status_code == 200
     assert f"/admin/django_celery_beat/periodictask/{task.pk}/change/" in response.content.decode()

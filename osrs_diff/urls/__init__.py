@@ -1,4 +1,12 @@
-"""Top-level routes. API paths have no prefix and accept an optional trailing slash."""
+"""The root URL list (ROOT_URLCONF). API paths have no prefix and accept an optional trailing slash.
+
+One module per URL space, included by dotted path:
+
+- `osrs_diff.urls.players`: every `/players/...` route and `/schedules` (players, hiscores,
+  history);
+- `osrs_diff.urls.system`: `/system/...` and `/metrics` (operations, players);
+- `history.urls`: `/history/...`; `drops.urls`: `/drops` and `/parties/...`.
+"""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -6,9 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from osrs_diff import views
 from osrs_diff.api_tasks import TaskStatusView
-from osrs_diff.metrics import MetricsView
 from osrs_diff.routing import route
-from osrs_diff.system import views as system_views
 
 admin.autodiscover()  # SimpleAdminConfig: the admin is loaded where URLs are served
 
@@ -30,17 +36,8 @@ urlpatterns = [
     route("auth/me", views.MeView.as_view(), name="auth-me"),
     path("api-auth/", include("rest_framework.urls")),
     route("tasks/<task_id>", TaskStatusView.as_view(), name="task-status"),
-    route("metrics", MetricsView.as_view(), name="metrics"),
-    route("system/tasks", system_views.SystemTaskListView.as_view(), name="system-task-list"),
-    route(
-        "system/tasks/<name>/run",
-        system_views.SystemTaskRunView.as_view(),
-        name="system-task-run",
-    ),
-    route("system/stats", system_views.SystemStatsView.as_view(), name="system-stats"),
-    # hiscores first: its `players/stats` must win over players' `players/<username>`.
-    path("", include("hiscores.urls")),
-    path("", include("players.urls")),
+    path("", include("osrs_diff.urls.system")),
+    path("", include("osrs_diff.urls.players")),
     path("", include("history.urls")),
     path("", include("drops.urls")),
     # Last: anything unmatched is a 404 in the API's error format (even with DEBUG on).

@@ -6,13 +6,14 @@ import logging
 
 from celery import shared_task
 
-from players import schedules
+from osrs_diff.beat.api import system_task_name
+from players import services as players_services
 
 logger = logging.getLogger(__name__)
 
 CHECK_SCHEDULE_DRIFT = "system.check_schedule_drift"
 # Created by players/migrations/0004 (crontab 03:00 UTC).
-SCHEDULE_DRIFT_CHECK_NAME = "system: daily schedule drift check"
+SCHEDULE_DRIFT_CHECK_NAME = system_task_name("daily schedule drift check")
 
 _KINDS = (
     "missing_task",
@@ -27,7 +28,7 @@ _KINDS = (
 @shared_task(name=CHECK_SCHEDULE_DRIFT, acks_late=True, ignore_result=False)
 def check_schedule_drift() -> dict:
     """Repair drift between players and their PeriodicTasks (what `sync_player_schedules` does)."""
-    report = schedules.schedules_sync_all()
+    report = players_services.player_schedules_sync_all()
     result = report.as_dict()
     if report.drift:
         for kind in _KINDS:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from osrs_diff.exceptions import ServiceError
-from osrs_diff.models import SystemTask
 from osrs_diff.system import selectors, services
+from osrs_diff.system.models import SystemTask
 
 
 @admin.register(SystemTask)
