@@ -1,5 +1,7 @@
 """Admin: edits, deletes and actions go through the services, so the schedule stays in step."""
 
+import re
+
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.auth import get_user_model
@@ -8,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from osrs_diff.models import ApiTask
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import GameModeChangeFactory, PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,15 @@ def test_changelist_search_and_filters(admin_client):
     assert "Lynx Titan" in response.content.decode()
     assert "Zezima" not in response.content.decode()
     assert admin_client.get("/admin/players/player/?game_mode__exact=ironman").status_code == 200
+
+
+def test_change_page_lists_the_game_mode_changes_read_only(admin_client):
+    change = GameModeChangeFactory(player__username="Hc Bob")
+    response = admin_client.get(f"/admin/players/player/{change.player_id}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'field-from_mode">\s*<p>Hardcore ironman</p>', html)  # shown, not editable
+    assert re.search(r'field-to_mode">\s*<p>Ironman</p>', html)
 
 
 def test_add_goes_through_player_create(admin_client, hiscores):

@@ -6,7 +6,7 @@ from django_celery_beat.models import PeriodicTask
 from players.game_modes import GameMode
 from players.models import Player
 from players.tests.conftest import DOWN
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

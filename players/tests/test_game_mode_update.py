@@ -9,7 +9,7 @@ from players import services
 from players.game_modes import GameMode
 from players.models import GameModeChange, Player
 from players.tests.conftest import DOWN
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

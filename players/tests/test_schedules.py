@@ -10,7 +10,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTa
 
 from players import schedules, services
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

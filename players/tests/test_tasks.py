@@ -7,7 +7,7 @@ from osrs_diff.models import ApiTask
 from players import tasks
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
