@@ -51,10 +51,11 @@ demo: $(RUN_STAMP)
 	trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \
 	$(MAKE) --no-print-directory run
 
-## test: lint, format check and the whole pytest suite against local PostgreSQL and Redis.
+## test: lint, format check, import contracts and the whole pytest suite against local PostgreSQL and Redis.
 test: $(DEV_STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layering and no-cycle contracts in .importlinter
 	$(BIN)/pytest --create-db  # a fresh test database each run: no state left by earlier runs
 
 services:
@@ -63,6 +64,7 @@ services:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

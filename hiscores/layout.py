@@ -49,6 +49,59 @@ def column_for(metric_key: str, part: str) -> str | None:
     return f"{metric_key}_{part}"
 
 
+def value_part(kind: MetricKind | str) -> str:
+    """The part that measures progress of a metric of this kind."""
+    return "experience" if MetricKind(kind) is MetricKind.SKILL else "score"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricValue:
+    """One metric in one reading: `value` is experience (skills) or score/kills; None = unranked."""
+
+    kind: MetricKind
+    rank: int | None
+    value: int | None
+    level: int | None = None
+
+    @property
+    def ranked(self) -> bool:
+        return self.value is not None
+
+
+# Per catalogue metric, in catalogue order: (key, kind, rank column, value column, level column).
+_METRIC_COLUMNS: tuple[tuple[str, MetricKind, str, str, str | None], ...] = tuple(
+    (
+        metric.key,
+        metric.kind,
+        f"{metric.key}_rank",
+        f"{metric.key}_{value_part(metric.kind)}",
+        f"{metric.key}_level" if metric.kind is MetricKind.SKILL else None,
+    )
+    for metric in METRICS
+)
+
+
+def row_metrics(
+    row: Mapping[str, Any], extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, MetricValue]:
+    """Every metric of a stored snapshot (a model instance's __dict__ or a values() row).
+
+    The one reader of a snapshot row by metric: catalogue metrics from their columns (catalogue
+    order), then the metrics kept in `extra` (an `extra` entry without a kind is an activity).
+    """
+    get = row.get
+    metrics = {
+        key: MetricValue(kind, get(rank), get(value), get(level) if level else None)
+        for key, kind, rank, value, level in _METRIC_COLUMNS
+    }
+    for key, stored in (extra or {}).items():
+        kind = MetricKind(stored.get("kind", MetricKind.ACTIVITY))
+        metrics[key] = MetricValue(
+            kind, stored.get("rank"), stored.get(value_part(kind)), stored.get("level")
+        )
+    return metrics
+
+
 def flatten_reading(reading: Any) -> FlatValues:
     """A parsed `HiscoresResult` as flat values."""
     flat: FlatValues = {}
@@ -83,7 +136,11 @@ def row_values(reading: Any) -> tuple[dict[str, int | None], dict[str, dict[str,
 
 
 def flatten_row(row: Mapping[str, Any], extra: Mapping[str, Mapping[str, Any]]) -> FlatValues:
-    """Flat values of a stored snapshot (a model instance's __dict__ or a values() row)."""
+    """Flat values of a stored snapshot (a model instance's __dict__ or a values() row).
+
+    The flat view of `row_metrics` for dedup and the data-quality guard, kept as one pass over
+    the columns because it runs on every fetch.
+    """
     flat: FlatValues = {(c.metric_key, c.part): row.get(c.column) for c in VALUE_COLUMNS}
     for key, values in (extra or {}).items():
         for part in parts_for(values.get("kind", MetricKind.ACTIVITY)):

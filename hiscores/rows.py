@@ -17,6 +17,7 @@ from django.db import connection
 
 from hiscores import layout
 from hiscores.models import Snapshot
+from hiscores.selectors import snapshot_in_force_sql
 
 Row = dict[str, Any]
 
@@ -26,10 +27,11 @@ def _statements() -> dict[str, str]:
     qn = connection.ops.quote_name
     table = qn(Snapshot._meta.db_table)
     value_columns = ", ".join(qn(c) for c in layout.COLUMN_NAMES)
-    select = f"SELECT {qn('id')}, {qn('extra')}, {value_columns} FROM {table} WHERE player_id = %s"
+    select_list = f"{qn('id')}, {qn('extra')}, {value_columns}"
+    select = f"SELECT {select_list} FROM {table} WHERE player_id = %s"
     insert_columns = ["player_id", "fetched_at", "board", "extra", *layout.COLUMN_NAMES]
     return {
-        "at_or_before": f"{select} AND fetched_at <= %s ORDER BY fetched_at DESC LIMIT 1",
+        "at_or_before": snapshot_in_force_sql(select=select_list),
         "after": f"{select} AND fetched_at > %s ORDER BY fetched_at ASC LIMIT 1",
         "insert": (
             f"INSERT INTO {table} ({', '.join(qn(c) for c in insert_columns)}) "

@@ -6,21 +6,76 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, MetricKind, combat_level
+from hiscores import layout
+from hiscores.metrics import MetricKind, combat_level
 from hiscores.models import FetchOutcomeCount, Snapshot
 from osrs_diff.db import table_count
 from players.models import Player
 
 
-def snapshot_latest(*, player: Player, at: datetime | None = None) -> Snapshot | None:
-    """The snapshot in force at `at` (latest at or before it), or the latest; one index probe."""
-    snapshots = Snapshot.objects.filter(player=player)
+def snapshots_in_force_at(
+    *, player_id: int | OuterRef, at: datetime | None = None
+) -> QuerySet[Snapshot]:
+    """A player's snapshots at or before `at` (all when None), newest first.
+
+    The one "snapshot in force at T" probe: `.first()` is the snapshot in force at `at`, one
+    backwards probe of the unique (player_id, fetched_at) index. With `player_id=OuterRef(...)`
+    it is the per-player subquery of set-based reads.
+    """
+    snapshots = Snapshot.objects.filter(player_id=player_id)
     if at is not None:
         snapshots = snapshots.filter(fetched_at__lte=at)
-    return snapshots.order_by("-fetched_at").first()
+    return snapshots.order_by("-fetched_at")
+
+
+def snapshot_in_force_at(*, player_id: int, at: datetime | None = None) -> Snapshot | None:
+    """The snapshot in force at `at` (latest at or before it), or the latest; one index probe."""
+    return snapshots_in_force_at(player_id=player_id, at=at).first()
+
+
+def snapshots_in_force_at_many(
+    *, player_ids: Iterable[int], at: datetime | None = None
+) -> dict[int, Snapshot]:
+    """The snapshot in force at `at` (or the latest) of each player, in one query."""
+    ids = list(player_ids)
+    if not ids:
+        return {}
+    in_force_ids = (
+        Player.objects.filter(pk__in=ids)
+        .annotate(
+            in_force_id=Subquery(
+                snapshots_in_force_at(player_id=OuterRef("pk"), at=at).values("pk")[:1]
+            )
+        )
+        .values("in_force_id")
+    )
+    snapshots = Snapshot.objects.filter(pk__in=Subquery(in_force_ids))
+    return {snapshot.player_id: snapshot for snapshot in snapshots}
+
+
+def snapshot_in_force_sql(
+    *, select: str, player: str = "%s", at: str = "%s", alias: str = ""
+) -> str:
+    """The same probe as SQL text for hand-written statements (a scalar subquery in parentheses).
+
+    `select` is the select list, `player` and `at` SQL expressions or placeholders, `alias` the
+    table alias when the statement needs one (`x.player_id = p.id`).
+    """
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    source, column = (f"{table} {alias}", f"{alias}.") if alias else (table, "")
+    return (
+        f"SELECT {select} FROM {source} WHERE {column}player_id = {player} "
+        f"AND {column}fetched_at <= {at} ORDER BY {column}fetched_at DESC LIMIT 1"
+    )
+
+
+def snapshot_latest(*, player: Player, at: datetime | None = None) -> Snapshot | None:
+    """The snapshot in force at `at` (latest at or before it), or the latest; one index probe."""
+    return snapshot_in_force_at(player_id=player.pk, at=at)
 
 
 def snapshot_list(
@@ -37,28 +92,16 @@ def snapshot_list(
 
 def snapshot_metrics(snapshot: Snapshot) -> dict[str, dict[str, dict[str, int | None]]]:
     """Every metric of a snapshot grouped like the API shows them; None means unranked."""
-    row = snapshot.__dict__
-    skills = {
-        key: {
-            "rank": row[f"{key}_rank"],
-            "level": row[f"{key}_level"],
-            "experience": row[f"{key}_experience"],
-        }
-        for key in SKILL_KEYS
-    }
-    activities = {
-        key: {"rank": row[f"{key}_rank"], "score": row[f"{key}_score"]} for key in ACTIVITY_KEYS
-    }
-    bosses = {key: {"rank": row[f"{key}_rank"], "kills": row[f"{key}_score"]} for key in BOSS_KEYS}
-    # Metrics the catalogue learned after this row's columns existed.
-    for key, values in (snapshot.extra or {}).items():
-        kind = values.get("kind")
-        if kind == MetricKind.SKILL:
-            skills[key] = {p: values.get(p) for p in ("rank", "level", "experience")}
-        elif kind == MetricKind.BOSS:
-            bosses[key] = {"rank": values.get("rank"), "kills": values.get("score")}
+    skills: dict[str, dict[str, int | None]] = {}
+    activities: dict[str, dict[str, int | None]] = {}
+    bosses: dict[str, dict[str, int | None]] = {}
+    for key, metric in layout.row_metrics(snapshot.__dict__, snapshot.extra).items():
+        if metric.kind is MetricKind.SKILL:
+            skills[key] = {"rank": metric.rank, "level": metric.level, "experience": metric.value}
+        elif metric.kind is MetricKind.BOSS:
+            bosses[key] = {"rank": metric.rank, "kills": metric.value}
         else:
-            activities[key] = {"rank": values.get("rank"), "score": values.get("score")}
+            activities[key] = {"rank": metric.rank, "score": metric.value}
     return {"skills": skills, "activities": activities, "bosses": bosses}
 
 
@@ -86,22 +129,7 @@ def player_stats(
 
 def players_latest_snapshots(*, players: Iterable[Player]) -> dict[int, Snapshot]:
     """The latest snapshot of each player in one query (an index probe per player)."""
-    ids = [player.pk for player in players]
-    if not ids:
-        return {}
-    latest_ids = (
-        Player.objects.filter(pk__in=ids)
-        .annotate(
-            latest_id=Subquery(
-                Snapshot.objects.filter(player_id=OuterRef("pk"))
-                .order_by("-fetched_at")
-                .values("pk")[:1]
-            )
-        )
-        .values("latest_id")
-    )
-    snapshots = Snapshot.objects.filter(pk__in=Subquery(latest_ids))
-    return {snapshot.player_id: snapshot for snapshot in snapshots}
+    return snapshots_in_force_at_many(player_ids=[player.pk for player in players])
 
 
 def snapshot_count() -> tuple[int, bool]:

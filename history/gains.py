@@ -15,23 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hiscores.layout import MetricValue  # one metric of a stored row (hiscores.layout owns it)
 from hiscores.metrics import METRICS, OVERALL, MetricKind
 
 RATE_DIGITS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class MetricValue:
-    """One metric in one reading: `value` is experience (skills) or score/kills; None = unranked."""
-
-    kind: MetricKind
-    rank: int | None
-    value: int | None
-    level: int | None = None
-
-    @property
-    def ranked(self) -> bool:
-        return self.value is not None
 
 
 @dataclass(frozen=True)
@@ -43,32 +30,6 @@ class Gains:
     rank_changes: dict[str, dict[str, int]] = field(default_factory=dict)
     newly_ranked: list[dict[str, Any]] = field(default_factory=list)
     daily_rates: dict[str, float] = field(default_factory=dict)
-
-
-def value_part(kind: MetricKind | str) -> str:
-    """The snapshot part that measures progress of a metric of this kind."""
-    return "experience" if MetricKind(kind) is MetricKind.SKILL else "score"
-
-
-def row_metric_values(
-    row: Mapping[str, Any], extra: Mapping[str, Mapping[str, Any]] | None = None
-) -> dict[str, MetricValue]:
-    """Every metric of a stored snapshot (a `values()` row), catalogue columns and `extra` alike."""
-    values: dict[str, MetricValue] = {}
-    for metric in METRICS:
-        key = metric.key
-        if metric.kind is MetricKind.SKILL:
-            values[key] = MetricValue(
-                metric.kind, row[f"{key}_rank"], row[f"{key}_experience"], row[f"{key}_level"]
-            )
-        else:
-            values[key] = MetricValue(metric.kind, row[f"{key}_rank"], row[f"{key}_score"])
-    for key, stored in (extra or {}).items():
-        kind = MetricKind(stored.get("kind", MetricKind.ACTIVITY))
-        values[key] = MetricValue(
-            kind, stored.get("rank"), stored.get(value_part(kind)), stored.get("level")
-        )
-    return values
 
 
 def metric_gain(start: MetricValue | None, end: MetricValue | None) -> int | None:

@@ -30,6 +30,7 @@ from django.utils.dateparse import parse_datetime
 from hiscores import layout
 from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, Metric, MetricKind, get_metric
 from hiscores.models import Snapshot
+from hiscores.selectors import snapshot_in_force_sql, snapshots_in_force_at
 from history import gains
 from osrs_diff.exceptions import NotFound
 from players.models import Player
@@ -144,13 +145,14 @@ def player_progress_between(
     # Plain SQL (portable: scalar subqueries with ORDER BY/LIMIT) because compiling an ORM query
     # over ~330 columns, or building model instances from it, costs more than running it.
     table = connection.ops.quote_name(Snapshot._meta.db_table)
-    probe = f"SELECT id FROM {table} WHERE player_id = %s AND fetched_at"
+    in_force = snapshot_in_force_sql(select="id")
+    first_after = (
+        f"SELECT id FROM {table} WHERE player_id = %s AND fetched_at > %s AND fetched_at <= %s "
+        "ORDER BY fetched_at ASC LIMIT 1"
+    )
     sql = (
-        f"SELECT * FROM {table} WHERE id IN ("
-        f"({probe} <= %s ORDER BY fetched_at DESC LIMIT 1), "
-        f"({probe} <= %s ORDER BY fetched_at DESC LIMIT 1), "
-        f"({probe} > %s AND fetched_at <= %s ORDER BY fetched_at ASC LIMIT 1)"
-        ") ORDER BY fetched_at"
+        f"SELECT * FROM {table} WHERE id IN (({in_force}), ({in_force}), ({first_after})) "
+        "ORDER BY fetched_at"
     )
     params = [player.pk, start, player.pk, end, player.pk, start, end]
     with connection.cursor() as cursor:
@@ -176,8 +178,8 @@ def player_progress_between(
         now=now,
     )
     computed = gains.compute_gains(
-        gains.row_metric_values(start_row, start_row["extra"]),
-        gains.row_metric_values(end_row, end_row["extra"]),
+        layout.row_metrics(start_row, start_row["extra"]),
+        layout.row_metrics(end_row, end_row["extra"]),
         days=window.days_elapsed,
     )
     return Progress(username=player.username, window=window, gains=computed)
@@ -201,8 +203,8 @@ class MetricHistory:
     username: str
     metric: Metric
     window: ReadingWindow
-    start: gains.MetricValue
-    end: gains.MetricValue
+    start: layout.MetricValue
+    end: layout.MetricValue
     timeline: list[TimelinePoint]
 
     @property
@@ -244,7 +246,7 @@ class MetricHistory:
         return body
 
 
-def _value_dict(value: gains.MetricValue, is_skill: bool) -> dict[str, int | None]:
+def _value_dict(value: layout.MetricValue, is_skill: bool) -> dict[str, int | None]:
     if is_skill:
         return {"value": value.value, "level": value.level, "rank": value.rank}
     return {"value": value.value, "rank": value.rank}
@@ -269,7 +271,7 @@ def player_metric_history(
     is_skill = metric.kind is MetricKind.SKILL
     quote = connection.ops.quote_name
     table = quote(Snapshot._meta.db_table)
-    value = quote(layout.column_for(metric.key, gains.value_part(metric.kind)))
+    value = quote(layout.column_for(metric.key, layout.value_part(metric.kind)))
     rank = quote(layout.column_for(metric.key, "rank"))
     level = quote(layout.column_for(metric.key, "level")) if is_skill else "NULL"
     # One range scan of the (player_id, fetched_at) index from the snapshot in force at `start`
@@ -284,8 +286,7 @@ def player_metric_history(
                    ROW_NUMBER() OVER w AS n, COUNT(*) OVER () AS total
             FROM {table}
             WHERE player_id = %s AND fetched_at <= %s AND fetched_at >= COALESCE(
-                (SELECT fetched_at FROM {table} WHERE player_id = %s AND fetched_at <= %s
-                 ORDER BY fetched_at DESC LIMIT 1), %s)
+                ({snapshot_in_force_sql(select="fetched_at")}), %s)
             WINDOW w AS (ORDER BY fetched_at)
         ) readings
         WHERE n = 1 OR n = total OR v <> previous_v OR (v IS NULL) <> (previous_v IS NULL)
@@ -308,10 +309,10 @@ def player_metric_history(
         username=player.username,
         metric=metric,
         window=window,
-        start=gains.MetricValue(
+        start=layout.MetricValue(
             metric.kind, timeline[0].rank, timeline[0].value, timeline[0].level
         ),
-        end=gains.MetricValue(
+        end=layout.MetricValue(
             metric.kind, timeline[-1].rank, timeline[-1].value, timeline[-1].level
         ),
         timeline=timeline,
@@ -363,7 +364,7 @@ def leaderboard_page(
     if portable is None:
         portable = connection.vendor != "postgresql"
     fetch = _leaderboard_orm if portable else _leaderboard_postgresql
-    column = layout.column_for(metric.key, gains.value_part(metric.kind))
+    column = layout.column_for(metric.key, layout.value_part(metric.kind))
     rows, total = fetch(
         column=column, start=start, end=end, game_mode=game_mode, limit=limit, offset=offset
     )
@@ -391,6 +392,12 @@ def _leaderboard_postgresql(
     snapshots = quote(Snapshot._meta.db_table)
     players = quote(Player._meta.db_table)
     value = quote(column)  # a catalogue column name, never user text
+    end_in_force = snapshot_in_force_sql(
+        select=f"x.{value} AS v", player="p.id", at="%(end)s", alias="x"
+    )
+    start_in_force = snapshot_in_force_sql(
+        select=f"COALESCE(x.{value}, -1)", player="p.id", at="%(start)s", alias="x"
+    )
     # The start value: the snapshot in force at start, else the first one in the range;
     # COALESCE evaluates its second probe only when the first finds no snapshot. -1 marks a
     # snapshot where the metric is unranked (newly ranked later: not a gain).
@@ -398,17 +405,13 @@ def _leaderboard_postgresql(
         SELECT p.username, p.game_mode, s.v, e.v, e.v - s.v AS gained, COUNT(*) OVER () AS total
         FROM {players} p
         JOIN LATERAL (
-            SELECT x.{value} AS v FROM {snapshots} x
-            WHERE x.player_id = p.id AND x.fetched_at <= %(end)s
-            ORDER BY x.fetched_at DESC LIMIT 1
+            {end_in_force}
         ) e ON TRUE
         JOIN LATERAL (
             -- OFFSET 0 keeps this a subquery evaluated once per player; pulled up, its COALESCE
             -- would be copied into the filter, the sort key and the output (4 evaluations).
             SELECT COALESCE(
-                (SELECT COALESCE(x.{value}, -1) FROM {snapshots} x
-                 WHERE x.player_id = p.id AND x.fetched_at <= %(start)s
-                 ORDER BY x.fetched_at DESC LIMIT 1),
+                ({start_in_force}),
                 (SELECT COALESCE(x.{value}, -1) FROM {snapshots} x
                  WHERE x.player_id = p.id AND x.fetched_at > %(start)s
                    AND x.fetched_at <= %(end)s
@@ -439,22 +442,22 @@ def _leaderboard_orm(
         ranked_or_minus_one = Coalesce(F(column), Value(-1), output_field=BigIntegerField())
         return Subquery(snapshots.values(v=ranked_or_minus_one)[:1])
 
-    at_start = Snapshot.objects.filter(player_id=OuterRef("pk"), fetched_at__lte=start)
+    at_start = snapshots_in_force_at(player_id=OuterRef("pk"), at=start)
     first_in_range = Snapshot.objects.filter(
         player_id=OuterRef("pk"), fetched_at__gt=start, fetched_at__lte=end
     )
-    at_end = Snapshot.objects.filter(player_id=OuterRef("pk"), fetched_at__lte=end)
+    at_end = snapshots_in_force_at(player_id=OuterRef("pk"), at=end)
     players = Player.objects.filter(is_active=True)
     if game_mode:
         players = players.filter(game_mode=game_mode)
     ranked = (
         players.annotate(
             start_value=Coalesce(
-                probe(at_start.order_by("-fetched_at")),
+                probe(at_start),
                 probe(first_in_range.order_by("fetched_at")),
                 output_field=BigIntegerField(),
             ),
-            end_value=Subquery(at_end.order_by("-fetched_at").values(column)[:1]),
+            end_value=Subquery(at_end.values(column)[:1]),
         )
         .filter(start_value__gte=0, end_value__gt=F("start_value"))
         .annotate(

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from drops import services
 from drops.models import Drop, Party
-from drops.tests.factories import party_with_drops
+from tests.factories import party_with_drops
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from drops import services
 from drops.models import Party
-from drops.tests.factories import party_with_drops
+from tests.factories import party_with_drops
 
 pytestmark = pytest.mark.django_db
 

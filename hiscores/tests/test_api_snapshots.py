@@ -6,9 +6,8 @@ import pytest
 from django_celery_results.models import TaskResult
 
 from hiscores.services import snapshot_record
-from hiscores.tests.snapshot_helpers import T0, reading
 from osrs_diff.models import ApiTask
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, reading
 
 pytestmark = pytest.mark.django_db
 

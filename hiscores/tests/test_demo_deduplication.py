@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from hiscores.models import Snapshot
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from hiscores.models import Snapshot
 from hiscores.services import FetchStatus, scheduled_fetch_claim, snapshot_fetch
 from hiscores.tasks import fetch_player
 from players.game_modes import GameMode
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 
 @pytest.mark.django_db

@@ -6,8 +6,7 @@ import pytest
 
 from hiscores.models import Snapshot
 from hiscores.services import FetchStatus, snapshot_record
-from hiscores.tests.snapshot_helpers import T0, reading
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, reading
 
 pytestmark = pytest.mark.django_db
 

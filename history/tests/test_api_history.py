@@ -4,8 +4,7 @@ import pytest
 import time_machine
 
 from hiscores.metrics import BOSS_KEYS, SKILL_KEYS, level_for_xp
-from history.tests.helpers import T0, bulk_history, days, record
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, SnapshotFactory, days, record_snapshot
 
 pytestmark = pytest.mark.django_db
 NOW = T0 + days(10)
@@ -24,9 +23,9 @@ def frozen_now():
 @pytest.fixture
 def zezima():
     player = PlayerFactory(username="Zezima", schedule=False)
-    record(player, {"attack": 10_000}, at=days(0), ranks={"attack": 5_000})
-    record(player, {"attack": 13_000, "zulrah": 6}, at=days(1.5), ranks={"attack": 4_000})
-    record(player, {"attack": 20_000, "zulrah": 9}, at=days(3), ranks={"attack": 3_000})
+    record_snapshot(player, {"attack": 10_000}, at=days(0), ranks={"attack": 5_000})
+    record_snapshot(player, {"attack": 13_000, "zulrah": 6}, at=days(1.5), ranks={"attack": 4_000})
+    record_snapshot(player, {"attack": 20_000, "zulrah": 9}, at=days(3), ranks={"attack": 3_000})
     return player
 
 
@@ -114,7 +113,9 @@ def test_range_before_any_snapshot_is_404_no_snapshot(auth_client, zezima):
 
 
 def test_history_endpoint_queries_are_bounded(auth_client, zezima, django_assert_max_num_queries):
-    bulk_history(zezima, ((days(4 + d / 10), {"attack": 20_000 + d}) for d in range(50)))
+    SnapshotFactory.create_history(
+        zezima, ((days(4 + d / 10), {"attack": 20_000 + d}) for d in range(50))
+    )
     # user (JWT), player, snapshots
     with django_assert_max_num_queries(3):
         response = auth_client.get("/players/zezima/history", {"period": "month"})
@@ -140,9 +141,9 @@ def test_skill_history_with_days(auth_client, zezima):
 
 
 def test_timeline_keeps_readings_where_the_metric_changed_and_the_last(auth_client, zezima):
-    record(zezima, {"attack": 20_000, "zulrah": 10}, at=days(4), ranks={"attack": 3_000})
-    record(zezima, {"attack": 21_000, "zulrah": 10}, at=days(5), ranks={"attack": 2_900})
-    record(zezima, {"attack": 21_000, "zulrah": 11}, at=days(6), ranks={"attack": 2_800})
+    record_snapshot(zezima, {"attack": 20_000, "zulrah": 10}, at=days(4), ranks={"attack": 3_000})
+    record_snapshot(zezima, {"attack": 21_000, "zulrah": 10}, at=days(5), ranks={"attack": 2_900})
+    record_snapshot(zezima, {"attack": 21_000, "zulrah": 11}, at=days(6), ranks={"attack": 2_800})
 
     body = auth_client.get("/players/zezima/history/skills/attack", {"days": 30}).json()
 
@@ -219,7 +220,9 @@ def test_days_must_be_positive(auth_client, zezima):
 
 
 def test_skill_history_queries_are_bounded(auth_client, zezima, django_assert_max_num_queries):
-    bulk_history(zezima, ((days(4 + d / 10), {"attack": 20_000 + d}) for d in range(50)))
+    SnapshotFactory.create_history(
+        zezima, ((days(4 + d / 10), {"attack": 20_000 + d}) for d in range(50))
+    )
     with django_assert_max_num_queries(3):
         response = auth_client.get("/players/zezima/history/skills/attack", {"days": 30})
     # the first bulk reading repeats 20,000 XP (not a change of attack); 49 more are

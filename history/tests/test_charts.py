@@ -8,8 +8,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from history.charts import ChartPoint, compact_number, nice_ticks, render_line_chart
-from history.tests.helpers import T0, days, record
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, days, record_snapshot
 
 SVG = "{http://www.w3.org/2000/svg}"
 NOW = T0 + days(10)
@@ -120,9 +119,9 @@ def test_empty_chart_says_so():
 @pytest.fixture
 def zezima(db):
     player = PlayerFactory(username="Zezima", schedule=False)
-    record(player, {"attack": 10_000, "zulrah": 5}, at=days(0))
-    record(player, {"attack": 13_000, "zulrah": 5}, at=days(2))
-    record(player, {"attack": 13_000, "zulrah": 8}, at=days(4))  # attack unchanged here
+    record_snapshot(player, {"attack": 10_000, "zulrah": 5}, at=days(0))
+    record_snapshot(player, {"attack": 13_000, "zulrah": 5}, at=days(2))
+    record_snapshot(player, {"attack": 13_000, "zulrah": 8}, at=days(4))  # attack unchanged here
     return player
 
 

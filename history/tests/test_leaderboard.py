@@ -5,9 +5,8 @@ import time_machine
 
 from hiscores.metrics import get_metric
 from history.selectors import leaderboard_page
-from history.tests.helpers import T0, bulk_history, days
 from players.game_modes import GameMode
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, SnapshotFactory, days
 
 pytestmark = pytest.mark.django_db
 NOW = T0 + days(30)
@@ -23,7 +22,7 @@ def frozen_now():
 def player_with(name, history, **fields):
     """A player whose readings are (days after T0, {metric: value})."""
     player = PlayerFactory(username=name, schedule=False, **fields)
-    bulk_history(player, ((days(day), values) for day, values in history))
+    SnapshotFactory.create_history(player, ((days(day), values) for day, values in history))
     return player
 
 

@@ -3,9 +3,8 @@
 import pytest
 
 from history.selectors import player_progress_between
-from history.tests.helpers import T0, bulk_history, days, record
 from osrs_diff.exceptions import NotFound
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, SnapshotFactory, days, record_snapshot
 
 pytestmark = pytest.mark.django_db
 LATER = T0 + days(365)  # "now" for every test: the ranges below have fully elapsed
@@ -21,12 +20,12 @@ def progress(player, start, end):
 
 
 def test_gains_across_a_deduplicated_stretch(player):
-    record(player, {"attack": 1_000}, at=days(0))
-    record(player, {"attack": 5_000}, at=days(1))
+    record_snapshot(player, {"attack": 1_000}, at=days(0))
+    record_snapshot(player, {"attack": 5_000}, at=days(1))
     # Nothing changed on days 2-9: those readings are not stored.
-    assert record(player, {"attack": 5_000}, at=days(2)) == "unchanged"
-    assert record(player, {"attack": 5_000}, at=days(5)) == "unchanged"
-    record(player, {"attack": 9_000}, at=days(10))
+    assert record_snapshot(player, {"attack": 5_000}, at=days(2)) == "unchanged"
+    assert record_snapshot(player, {"attack": 5_000}, at=days(5)) == "unchanged"
+    record_snapshot(player, {"attack": 9_000}, at=days(10))
 
     quiet = progress(player, T0 + days(3), T0 + days(9))
     assert quiet.window.start_snapshot_at == T0 + days(1)  # in force since day 1
@@ -42,8 +41,8 @@ def test_gains_across_a_deduplicated_stretch(player):
 
 
 def test_range_starting_before_the_first_snapshot_starts_at_it(player):
-    record(player, {"attack": 1_000}, at=days(0))
-    record(player, {"attack": 4_000}, at=days(2))
+    record_snapshot(player, {"attack": 1_000}, at=days(0))
+    record_snapshot(player, {"attack": 4_000}, at=days(2))
 
     result = progress(player, T0 - days(30), T0 + days(3))
 
@@ -56,15 +55,15 @@ def test_range_starting_before_the_first_snapshot_starts_at_it(player):
 
 
 def test_range_inside_tracking_does_not_start_at_first_snapshot(player):
-    record(player, {"attack": 1_000}, at=days(0))
+    record_snapshot(player, {"attack": 1_000}, at=days(0))
     result = progress(player, T0 + days(1), T0 + days(2))
     assert result.window.started_at_first_snapshot is False
 
 
 def test_newly_ranked_boss_is_not_a_gain_of_its_whole_value(player):
-    record(player, {"attack": 1_000}, at=days(0))  # zulrah unranked
-    record(player, {"attack": 2_000, "zulrah": 7, "vorkath": 30}, at=days(1))
-    record(player, {"attack": 2_000, "zulrah": 7, "vorkath": 42}, at=days(2))
+    record_snapshot(player, {"attack": 1_000}, at=days(0))  # zulrah unranked
+    record_snapshot(player, {"attack": 2_000, "zulrah": 7, "vorkath": 30}, at=days(1))
+    record_snapshot(player, {"attack": 2_000, "zulrah": 7, "vorkath": 42}, at=days(2))
 
     result = progress(player, T0 + days(0.5), T0 + days(3))
 
@@ -81,10 +80,10 @@ def test_newly_ranked_boss_is_not_a_gain_of_its_whole_value(player):
 
 
 def test_rank_changes_are_reported_negative_when_climbing(player):
-    record(
+    record_snapshot(
         player, {"attack": 1_000, "zulrah": 10}, at=days(0), ranks={"attack": 5_000, "zulrah": 900}
     )
-    record(
+    record_snapshot(
         player, {"attack": 2_000, "zulrah": 11}, at=days(1), ranks={"attack": 4_200, "zulrah": 950}
     )
 
@@ -96,8 +95,8 @@ def test_rank_changes_are_reported_negative_when_climbing(player):
 
 
 def test_rates_over_fractional_days(player):
-    record(player, {"attack": 10_000, "zulrah": 5}, at=days(0))
-    record(player, {"attack": 13_000, "zulrah": 8}, at=days(1.5))
+    record_snapshot(player, {"attack": 10_000, "zulrah": 5}, at=days(0))
+    record_snapshot(player, {"attack": 13_000, "zulrah": 8}, at=days(1.5))
 
     result = progress(player, T0, T0 + days(1.5))  # 36 hours
 
@@ -108,8 +107,8 @@ def test_rates_over_fractional_days(player):
 
 
 def test_levels_gained_follow_the_experience(player):
-    record(player, {"attack": 0}, at=days(0))
-    record(player, {"attack": 13_363}, at=days(1))  # level 1 -> 30
+    record_snapshot(player, {"attack": 0}, at=days(0))
+    record_snapshot(player, {"attack": 13_363}, at=days(1))  # level 1 -> 30
 
     result = progress(player, T0, T0 + days(1))
 
@@ -118,8 +117,8 @@ def test_levels_gained_follow_the_experience(player):
 
 
 def test_range_ending_in_the_future_counts_time_until_now(player):
-    record(player, {"attack": 1_000}, at=days(0))
-    record(player, {"attack": 2_000}, at=days(1))
+    record_snapshot(player, {"attack": 1_000}, at=days(0))
+    record_snapshot(player, {"attack": 2_000}, at=days(1))
 
     result = player_progress_between(player=player, start=T0, end=T0 + days(10), now=T0 + days(2))
 
@@ -129,8 +128,8 @@ def test_range_ending_in_the_future_counts_time_until_now(player):
 
 def test_metrics_the_catalogue_does_not_know_yet_are_included(player):
     new_boss = {"name": "Brand New Boss", "rank": 40, "score": 5}
-    record(player, {"attack": 1_000}, at=days(0), extra_rows=[new_boss])
-    record(player, {"attack": 1_000}, at=days(1), extra_rows=[{**new_boss, "score": 9}])
+    record_snapshot(player, {"attack": 1_000}, at=days(0), extra_rows=[new_boss])
+    record_snapshot(player, {"attack": 1_000}, at=days(1), extra_rows=[{**new_boss, "score": 9}])
 
     result = progress(player, T0, T0 + days(1))
 
@@ -138,14 +137,14 @@ def test_metrics_the_catalogue_does_not_know_yet_are_included(player):
 
 
 def test_no_snapshot_up_to_the_end_is_a_404(player):
-    record(player, {"attack": 1_000}, at=days(5))
+    record_snapshot(player, {"attack": 1_000}, at=days(5))
     with pytest.raises(NotFound) as caught:
         progress(player, T0 - days(10), T0)
     assert caught.value.error_code == "no_snapshot"
 
 
 def test_progress_is_one_query_however_long_the_history(player, django_assert_num_queries):
-    bulk_history(
+    SnapshotFactory.create_history(
         player, ((days(day), {"attack": 1_000 + day * 100, "zulrah": day + 5}) for day in range(40))
     )
 

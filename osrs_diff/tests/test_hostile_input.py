@@ -84,7 +84,7 @@ def test_sql_and_like_metacharacters_in_a_new_name_are_rejected(auth_client, nam
 
 
 def test_like_metacharacters_never_match_as_wildcards(auth_client):
-    from players.tests.factories import PlayerFactory
+    from tests.factories import PlayerFactory
 
     PlayerFactory(username="Zezima")
     PlayerFactory(username="a b")
@@ -98,7 +98,7 @@ def test_like_metacharacters_never_match_as_wildcards(auth_client):
 
 @pytest.mark.parametrize("name", ["Zеzima", "Zezimа", "Ｚezima", "Zezima\u200b", "Zézima"])
 def test_unicode_look_alike_names_are_rejected_and_never_match(auth_client, name):
-    from players.tests.factories import PlayerFactory
+    from tests.factories import PlayerFactory
 
     PlayerFactory(username="Zezima")
 

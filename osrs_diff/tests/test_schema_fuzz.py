@@ -50,7 +50,7 @@ def wsgi_app():
 
 @pytest.fixture
 def api_schema(db, wsgi_app, fake_hiscores, staff_user):
-    from players.tests.factories import PlayerFactory
+    from tests.factories import PlayerFactory
 
     fake_hiscores.add_player("Zezima", stats={"attack": 1_000_000})
     PlayerFactory(username="Zezima")

@@ -76,7 +76,7 @@ class HiscoresWorld:
 
 
 @pytest.fixture
-def hiscores(settings):
+def hiscores_http(settings):
     """A respx-mocked hiscores with no rate limit, retries or sleeps; yields the world."""
     import redis
 

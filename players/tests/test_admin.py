@@ -1,5 +1,7 @@
 """Admin: edits, deletes and actions go through the services, so the schedule stays in step."""
 
+import re
+
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.auth import get_user_model
@@ -8,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from osrs_diff.models import ApiTask
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import GameModeChangeFactory, PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +40,17 @@ def test_changelist_search_and_filters(admin_client):
     assert admin_client.get("/admin/players/player/?game_mode__exact=ironman").status_code == 200
 
 
-def test_add_goes_through_player_create(admin_client, hiscores):
-    hiscores.add("Iron Bob", regular=10, ironman=10)
+def test_change_page_lists_the_game_mode_changes_read_only(admin_client):
+    change = GameModeChangeFactory(player__username="Hc Bob")
+    response = admin_client.get(f"/admin/players/player/{change.player_id}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'field-from_mode">\s*<p>Hardcore ironman</p>', html)  # shown, not editable
+    assert re.search(r'field-to_mode">\s*<p>Ironman</p>', html)
+
+
+def test_add_goes_through_player_create(admin_client, hiscores_http):
+    hiscores_http.add("Iron Bob", regular=10, ironman=10)
     response = admin_client.post(
         "/admin/players/player/add/", {"username": "Iron_Bob", "fetch_interval_minutes": 45}
     )
@@ -49,7 +60,7 @@ def test_add_goes_through_player_create(admin_client, hiscores):
     assert PeriodicTask.objects.get(pk=player.fetch_task_id).interval.every == 45
 
 
-def test_add_shows_an_error_for_unknown_or_tracked_names(admin_client, hiscores):
+def test_add_shows_an_error_for_unknown_or_tracked_names(admin_client, hiscores_http):
     PlayerFactory(username="Zezima")
     for name in ("Ghost", "ZEZIMA"):
         response = admin_client.post(
@@ -88,9 +99,9 @@ def test_pause_resume_resync_actions(admin_client):
     assert PeriodicTask.objects.get(pk=players[0].fetch_task_id).enabled is True
 
 
-def test_check_game_mode_and_fetch_now_actions(admin_client, hiscores):
+def test_check_game_mode_and_fetch_now_actions(admin_client, hiscores_http):
     player = PlayerFactory(username="Hc", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc", regular=10, ironman=10, hardcore=5)
+    hiscores_http.add("Hc", regular=10, ironman=10, hardcore=5)
     action(admin_client, "check_game_mode", [player])
     assert Player.objects.get().game_mode == GameMode.IRONMAN
     action(admin_client, "fetch_now", [player])

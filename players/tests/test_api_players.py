@@ -6,7 +6,7 @@ from django_celery_beat.models import PeriodicTask
 from players.game_modes import GameMode
 from players.models import Player
 from players.tests.conftest import DOWN
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def test_endpoints_need_a_jwt(api_client):
         assert getattr(api_client, method)(path).status_code == 401
 
 
-def test_create_returns_201_with_the_player(auth_client, hiscores):
-    hiscores.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)
+def test_create_returns_201_with_the_player(auth_client, hiscores_http):
+    hiscores_http.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)
     response = auth_client.post(
         "/players", {"username": "Iron_Bob", "fetch_interval_minutes": 30}, format="json"
     )
@@ -50,23 +50,23 @@ def test_create_returns_201_with_the_player(auth_client, hiscores):
     assert body["last_fetched"] is not None
 
 
-def test_create_keeps_the_detection_reading_as_the_first_snapshot(auth_client, hiscores):
+def test_create_keeps_the_detection_reading_as_the_first_snapshot(auth_client, hiscores_http):
     from hiscores.client import Board
     from hiscores.models import Snapshot
 
-    hiscores.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)
+    hiscores_http.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)
 
     auth_client.post("/players", {"username": "Iron Bob"}, format="json")
 
     snapshot = Snapshot.objects.get(player__username_key="iron bob")
     assert snapshot.board == Board.HARDCORE
     assert snapshot.overall_experience == 5000
-    assert hiscores.total_requests == 3  # regular, ironman, hardcore: nothing fetched twice
+    assert hiscores_http.total_requests == 3  # regular, ironman, hardcore: nothing fetched twice
 
 
 @pytest.mark.parametrize("spelling", ["lynx titan", "LYNX-TITAN", "Lynx_Titan", "lynx__titan"])
-def test_create_conflicts_for_every_spelling(auth_client, hiscores, spelling):
-    hiscores.add("Lynx Titan", regular=4_600_000_000)
+def test_create_conflicts_for_every_spelling(auth_client, hiscores_http, spelling):
+    hiscores_http.add("Lynx Titan", regular=4_600_000_000)
     assert (
         auth_client.post("/players", {"username": "Lynx Titan"}, format="json").status_code == 201
     )
@@ -79,14 +79,14 @@ def test_create_conflicts_for_every_spelling(auth_client, hiscores, spelling):
     ("username", "rule"),
     [("", "1 to 12"), ("thirteenchars", "1 to 12"), ("bad!name", "letters, digits")],
 )
-def test_create_rejects_invalid_names_with_the_rule(auth_client, hiscores, username, rule):
+def test_create_rejects_invalid_names_with_the_rule(auth_client, hiscores_http, username, rule):
     response = auth_client.post("/players", {"username": username}, format="json")
     assert response.status_code == 400
     assert response.json()["error_code"] == "validation_error"
     assert rule in response.json()["message"]
 
 
-def test_create_rejects_a_bad_interval(auth_client, hiscores):
+def test_create_rejects_a_bad_interval(auth_client, hiscores_http):
     response = auth_client.post(
         "/players", {"username": "Zezima", "fetch_interval_minutes": 2}, format="json"
     )
@@ -94,15 +94,15 @@ def test_create_rejects_a_bad_interval(auth_client, hiscores):
     assert "fetch_interval_minutes" in response.json()["details"]
 
 
-def test_create_unknown_player_is_404_player_not_found(auth_client, hiscores):
+def test_create_unknown_player_is_404_player_not_found(auth_client, hiscores_http):
     response = auth_client.post("/players", {"username": "Nobody"}, format="json")
     assert response.status_code == 404
     assert response.json()["error_code"] == "player_not_found"
     assert not Player.objects.exists()
 
 
-def test_create_when_hiscores_down_is_503_and_stores_nothing(auth_client, hiscores):
-    hiscores.add("Zezima", regular=DOWN)
+def test_create_when_hiscores_down_is_503_and_stores_nothing(auth_client, hiscores_http):
+    hiscores_http.add("Zezima", regular=DOWN)
     response = auth_client.post("/players", {"username": "Zezima"}, format="json")
     assert response.status_code == 503
     assert response.json()["error_code"] == "hiscores_unavailable"

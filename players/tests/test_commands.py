@@ -8,7 +8,7 @@ from players import schedules
 from players.game_modes import GameMode
 from players.models import Player
 from players.tests.conftest import DOWN
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +21,13 @@ def run(*args):
     return out.getvalue()
 
 
-def test_import_tracks_new_players_in_bulk_and_reports_the_rest(hiscores, tmp_path):
+def test_import_tracks_new_players_in_bulk_and_reports_the_rest(hiscores_http, tmp_path):
     PlayerFactory(username="Zezima")
-    hiscores.add("Iron Bob", regular=10, ironman=10)
-    hiscores.add("Hc Al", regular=10, ironman=10, hardcore=10)
-    hiscores.add("Flaky", regular=DOWN)
+    hiscores_http.add("Iron Bob", regular=10, ironman=10)
+    hiscores_http.add("Hc Al", regular=10, ironman=10, hardcore=10)
+    hiscores_http.add("Flaky", regular=DOWN)
     for n in range(5):
-        hiscores.add(f"main{n}", regular=100)
+        hiscores_http.add(f"main{n}", regular=100)
     names = tmp_path / "names.txt"
     names.write_text("# my clan\nIron_Bob\nzezima\nhc al   # the hardcore\nmain0\nmain1\n\n")
     out = run(
@@ -60,30 +60,30 @@ def test_import_tracks_new_players_in_bulk_and_reports_the_rest(hiscores, tmp_pa
             assert player.fetch_task.interval.every == 30
 
     # re-running is safe: everything is already tracked, nothing is looked up again
-    before = hiscores.total_requests
+    before = hiscores_http.total_requests
     out = run("import_players", str(names))
     assert "Tracked 0 players." in out
-    assert hiscores.total_requests == before
+    assert hiscores_http.total_requests == before
     assert PeriodicTask.objects.filter(task=schedules.FETCH_TASK).count() == 8
 
 
-def test_import_dry_run_looks_nothing_up(hiscores):
+def test_import_dry_run_looks_nothing_up(hiscores_http):
     out = run("import_players", "Zezima", "--dry-run")
     assert "new: Zezima" in out
-    assert hiscores.total_requests == 0
+    assert hiscores_http.total_requests == 0
     assert not Player.objects.exists()
 
 
-def test_import_rejects_a_bad_interval(hiscores):
+def test_import_rejects_a_bad_interval(hiscores_http):
     with pytest.raises(CommandError):
         run("import_players", "Zezima", "--interval", "1")
 
 
-def test_check_game_modes_for_all_and_for_one(hiscores):
+def test_check_game_modes_for_all_and_for_one(hiscores_http):
     PlayerFactory(username="Hc", game_mode=GameMode.HARDCORE)
     PlayerFactory(username="Main", game_mode=GameMode.REGULAR)
-    hiscores.add("Hc", regular=10, ironman=10, hardcore=5)
-    hiscores.add("Main", regular=10, ironman=10)
+    hiscores_http.add("Hc", regular=10, ironman=10, hardcore=5)
+    hiscores_http.add("Main", regular=10, ironman=10)
     out = run("check_game_modes")
     assert "Hc: hardcore -> ironman" in out
     assert "Checked 1 players: changed 1." in out

@@ -9,14 +9,14 @@ from players import services
 from players.game_modes import GameMode
 from players.models import GameModeChange, Player
 from players.tests.conftest import DOWN
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_dead_hardcore_becomes_ironman_with_history(hiscores):
+def test_dead_hardcore_becomes_ironman_with_history(hiscores_http):
     player = PlayerFactory(username="Hc Bob", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc Bob", regular=9000, ironman=9000, hardcore=4000)
+    hiscores_http.add("Hc Bob", regular=9000, ironman=9000, hardcore=4000)
     check = services.player_game_mode_update(player=player)
     assert (check.previous_mode, check.game_mode, check.changed) == ("hardcore", "ironman", True)
     player.refresh_from_db()
@@ -25,20 +25,20 @@ def test_dead_hardcore_becomes_ironman_with_history(hiscores):
     change = GameModeChange.objects.get()
     assert (change.from_mode, change.to_mode) == ("hardcore", "ironman")
     # a known hardcore never needs the ultimate board
-    assert hiscores.total_requests == 3
+    assert hiscores_http.total_requests == 3
 
 
-def test_de_ironed_ultimate_becomes_regular(hiscores):
+def test_de_ironed_ultimate_becomes_regular(hiscores_http):
     player = PlayerFactory(username="Uim", game_mode=GameMode.ULTIMATE)
-    hiscores.add("Uim", regular=9000, ironman=5000, ultimate=5000)
+    hiscores_http.add("Uim", regular=9000, ironman=5000, ultimate=5000)
     check = services.player_game_mode_update(player=player)
     assert check.game_mode == GameMode.REGULAR
-    assert hiscores.total_requests == 2  # regular > iron decides without the ultimate board
+    assert hiscores_http.total_requests == 2  # regular > iron decides without the ultimate board
 
 
-def test_upward_detection_is_refused_and_logged(hiscores, caplog):
+def test_upward_detection_is_refused_and_logged(hiscores_http, caplog):
     player = PlayerFactory(username="Main", game_mode=GameMode.REGULAR)
-    hiscores.add("Main", regular=5000, ironman=5000)
+    hiscores_http.add("Main", regular=5000, ironman=5000)
     with caplog.at_level(logging.WARNING, logger="players.services"):
         check = services.player_game_mode_update(player=player)
     assert (check.game_mode, check.outcome.value) == (GameMode.REGULAR, "refused")
@@ -56,9 +56,9 @@ def test_upward_detection_is_refused_and_logged(hiscores, caplog):
         {"regular": 5000, "ironman": 5000, "hardcore": DOWN},
     ],
 )
-def test_transient_error_never_changes_the_mode(hiscores, boards):
+def test_transient_error_never_changes_the_mode(hiscores_http, boards):
     player = PlayerFactory(username="Hc", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc", **boards)
+    hiscores_http.add("Hc", **boards)
     with pytest.raises(HiscoresUnavailable):
         services.player_game_mode_update(player=player)
     player.refresh_from_db()
@@ -74,17 +74,17 @@ def test_transient_error_never_changes_the_mode(hiscores, boards):
         {},  # renamed or banned: no board knows the name
     ],
 )
-def test_unexpected_404_leaves_the_mode(hiscores, boards):
+def test_unexpected_404_leaves_the_mode(hiscores_http, boards):
     player = PlayerFactory(username="Hc", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc", **boards)
+    hiscores_http.add("Hc", **boards)
     check = services.player_game_mode_update(player=player)
     assert (check.outcome.value, check.game_mode) == ("inconclusive", GameMode.HARDCORE)
     assert Player.objects.get(pk=player.pk).game_mode == GameMode.HARDCORE
 
 
-def test_endpoint_reports_the_change(auth_client, hiscores):
+def test_endpoint_reports_the_change(auth_client, hiscores_http):
     PlayerFactory(username="Hc Bob", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc Bob", regular=9000, ironman=9000, hardcore=4000)
+    hiscores_http.add("Hc Bob", regular=9000, ironman=9000, hardcore=4000)
     response = auth_client.post("/players/hc_bob/update-game-mode")
     assert response.status_code == 200
     assert response.json() == {
@@ -97,9 +97,9 @@ def test_endpoint_reports_the_change(auth_client, hiscores):
     }
 
 
-def test_endpoint_is_503_when_hiscores_down_and_the_mode_stays(auth_client, hiscores):
+def test_endpoint_is_503_when_hiscores_down_and_the_mode_stays(auth_client, hiscores_http):
     PlayerFactory(username="Hc Bob", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc Bob", regular=DOWN)
+    hiscores_http.add("Hc Bob", regular=DOWN)
     response = auth_client.post("/players/hc_bob/update-game-mode")
     assert response.status_code == 503
     assert response.json()["error_code"] == "hiscores_unavailable"

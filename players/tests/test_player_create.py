@@ -24,22 +24,22 @@ pytestmark = pytest.mark.django_db
         ({"regular": 9000, "ironman": 5000, "hardcore": 5000}, GameMode.REGULAR, 2),
     ],
 )
-def test_it_detects_the_game_mode_when_tracking(hiscores, boards, mode, requests):
-    hiscores.add("Some Iron", **boards)
+def test_it_detects_the_game_mode_when_tracking(hiscores_http, boards, mode, requests):
+    hiscores_http.add("Some Iron", **boards)
     creation = services.player_create(username="Some_Iron")
     player = Player.objects.get()
     assert player.game_mode == mode
     assert player.username == "Some_Iron"
     assert player.username_key == "some iron"
     assert player.game_mode_checked_at is not None
-    assert hiscores.total_requests == requests
+    assert hiscores_http.total_requests == requests
     # the regular board's answer is handed back for the first snapshot: no second fetch
     assert creation.detection.regular_result.board == Board.REGULAR
     assert creation.detection.regular_result.overall.experience == boards["regular"]
 
 
-def test_it_creates_exactly_one_periodic_task_with_the_player(hiscores):
-    hiscores.add("Zezima", regular=1000)
+def test_it_creates_exactly_one_periodic_task_with_the_player(hiscores_http):
+    hiscores_http.add("Zezima", regular=1000)
     player = services.player_create(username="Zezima", fetch_interval_minutes=30).player
     task = PeriodicTask.objects.get(pk=player.fetch_task_id)
     assert task.name == f"players.fetch_hiscores:{player.pk}"
@@ -51,17 +51,17 @@ def test_it_creates_exactly_one_periodic_task_with_the_player(hiscores):
 
 
 @pytest.mark.parametrize("spelling", ["Lynx_Titan", "lynx titan", "LYNX-TITAN", " lynx  titan"])
-def test_it_refuses_every_spelling_of_a_tracked_player(hiscores, spelling):
-    hiscores.add("Lynx Titan", regular=4_600_000_000)
+def test_it_refuses_every_spelling_of_a_tracked_player(hiscores_http, spelling):
+    hiscores_http.add("Lynx Titan", regular=4_600_000_000)
     services.player_create(username="Lynx Titan")
-    before = hiscores.total_requests
+    before = hiscores_http.total_requests
     with pytest.raises(Conflict):
         services.player_create(username=spelling)
-    assert hiscores.total_requests == before  # checked before spending hiscores requests
+    assert hiscores_http.total_requests == before  # checked before spending hiscores requests
     assert Player.objects.count() == 1
 
 
-def test_unknown_name_is_player_not_found_and_stores_nothing(hiscores):
+def test_unknown_name_is_player_not_found_and_stores_nothing(hiscores_http):
     with pytest.raises(NotFound) as info:
         services.player_create(username="Nobody Here")
     assert info.value.error_code == "player_not_found"
@@ -70,10 +70,10 @@ def test_unknown_name_is_player_not_found_and_stores_nothing(hiscores):
 
 
 @pytest.mark.parametrize("down_board", ["regular", "ironman", "hardcore"])
-def test_hiscores_down_stores_nothing(hiscores, down_board):
+def test_hiscores_down_stores_nothing(hiscores_http, down_board):
     boards = {"regular": 5000, "ironman": 5000, "hardcore": 5000}
     boards[down_board] = DOWN
-    hiscores.add("Flaky", **boards)
+    hiscores_http.add("Flaky", **boards)
     with pytest.raises(HiscoresUnavailable):
         services.player_create(username="Flaky")
     assert not Player.objects.exists()
@@ -81,17 +81,17 @@ def test_hiscores_down_stores_nothing(hiscores, down_board):
 
 
 @pytest.mark.parametrize("interval", [4, 10081, 0, -5])
-def test_it_rejects_intervals_out_of_range(hiscores, interval):
-    hiscores.add("Zezima", regular=1000)
+def test_it_rejects_intervals_out_of_range(hiscores_http, interval):
+    hiscores_http.add("Zezima", regular=1000)
     with pytest.raises(ValidationFailed, match="between 5 and 10080"):
         services.player_create(username="Zezima", fetch_interval_minutes=interval)
-    assert hiscores.total_requests == 0
+    assert hiscores_http.total_requests == 0
 
 
-def test_first_runs_are_spread_over_the_interval(hiscores):
+def test_first_runs_are_spread_over_the_interval(hiscores_http):
     names = [f"p{n}" for n in range(40)]
     for name in names:
-        hiscores.add(name, regular=1000)
+        hiscores_http.add(name, regular=1000)
     players = [services.player_create(username=name).player for name in names]
     starts = [(p.fetch_task.start_time - p.created_at).total_seconds() for p in players]
     assert all(0 <= offset < 3600 for offset in starts)

@@ -10,7 +10,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTa
 
 from players import schedules, services
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +61,23 @@ def test_delete_removes_the_task_and_its_history():
     assert not PeriodicTask.objects.filter(pk=task_id).exists()
 
 
-def test_bulk_delete_removes_every_task_with_one_beat_notice(django_assert_max_num_queries):
-    players = PlayerFactory.create_batch(5)
+@pytest.mark.parametrize("count", [1, 20])
+def test_bulk_delete_removes_every_task_with_one_beat_notice(count, django_assert_num_queries):
+    players = PlayerFactory.create_batch(count)
     task_ids = [p.fetch_task_id for p in players]
     stamp = beat_stamp()
-    services.players_delete(players=Player.objects.all())
+    # The same 15 queries for 1 or 20 players: players, cascades and tasks go in bulk.
+    with django_assert_num_queries(15) as captured:
+        services.players_delete(players=Player.objects.all())
     assert not PeriodicTask.objects.filter(pk__in=task_ids).exists()
     assert beat_stamp() > stamp
+    # One PeriodicTasks.update_changed() notice (update_or_create: SELECT, then UPDATE).
+    notices = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('UPDATE "django_celery_beat_periodictasks"')
+    ]
+    assert len(notices) == 1
 
 
 @pytest.mark.parametrize(

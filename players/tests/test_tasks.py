@@ -7,7 +7,7 @@ from osrs_diff.models import ApiTask
 from players import tasks
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +44,13 @@ def test_daily_check_queues_only_active_non_regular_players(monkeypatch):
     assert sorted(kw["player_id"] for kw in sent) == sorted([hardcore.pk, ironman.pk])
 
 
-def test_check_task_applies_the_detection(hiscores):
+def test_check_task_applies_the_detection(hiscores_http):
     player = PlayerFactory(username="Hc", game_mode=GameMode.HARDCORE)
-    hiscores.add("Hc", regular=10, ironman=10, hardcore=5)
+    hiscores_http.add("Hc", regular=10, ironman=10, hardcore=5)
     assert tasks.check_game_mode(player_id=player.pk)["outcome"] == "changed"
     assert Player.objects.get(pk=player.pk).game_mode == GameMode.IRONMAN
 
 
-def test_check_task_for_a_deleted_player_is_a_no_op(hiscores):
+def test_check_task_for_a_deleted_player_is_a_no_op(hiscores_http):
     assert tasks.check_game_mode(player_id=123456) is None
-    assert hiscores.total_requests == 0
+    assert hiscores_http.total_requests == 0

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hiscores.client import Board
 from hiscores.tasks import fetch_player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,14 +9,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from drops.tests.factories import DropFactory, PartyFactory
 from hiscores.models import FetchOutcomeCount, Snapshot
 from hiscores.services import ROLLUP_HOUR, fetch_outcome_record
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.system import selectors
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import DropFactory, PartyFactory, PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

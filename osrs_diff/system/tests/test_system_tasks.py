@@ -20,7 +20,7 @@ from osrs_diff.models import ApiTask
 from osrs_diff.system.selectors import system_task_list
 from osrs_diff.system.tasks import check_schedule_drift
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from html import unescape
 import pytest
 from django.contrib.auth import get_user_model
 
-from history.tests.helpers import days, record
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory, days, record_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ def test_player_change_page_embeds_the_overall_xp_chart(client):
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456!")
     client.force_login(admin)
     player = PlayerFactory(username="Lynx Titan", schedule=False)
-    record(player, {"attack": 1_000}, at=days(0))
+    record_snapshot(player, {"attack": 1_000}, at=days(0))
 
     page = client.get(f"/admin/players/player/{player.pk}/change/")
 
