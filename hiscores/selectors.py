@@ -9,7 +9,13 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, MetricKind, combat_level
+from hiscores.integration.catalogue import (
+    ACTIVITY_KEYS,
+    BOSS_KEYS,
+    SKILL_KEYS,
+    MetricKind,
+    combat_level,
+)
 from hiscores.models import Snapshot
 from players.models import Player
 

@@ -20,9 +20,10 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from hiscores import layout, rows
-from hiscores.client import Board, HiscoresResult, HiscoresUnavailable, PlayerNotFound
-from hiscores.client import fetch as hiscores_fetch
-from hiscores.metrics import DECREASABLE_KEYS
+from hiscores.integration.catalogue import DECREASABLE_KEYS
+from hiscores.integration.client import fetch as hiscores_fetch
+from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
+from hiscores.integration.results import Board, HiscoresResult
 from hiscores.models import FetchOutcomeCount, Snapshot
 from players.game_modes import GameMode
 from players.models import Player

@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
 from hiscores import services
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
 
 logger = logging.getLogger(__name__)
 

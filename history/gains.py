@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hiscores.metrics import METRICS, OVERALL, MetricKind
+from hiscores.integration.catalogue import METRICS, OVERALL, MetricKind
 
 RATE_DIGITS = 2
 

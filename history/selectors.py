@@ -28,7 +28,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from hiscores import layout
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, Metric, MetricKind, get_metric
+from hiscores.integration.catalogue import (
+    ACTIVITY_KEYS,
+    BOSS_KEYS,
+    SKILL_KEYS,
+    Metric,
+    MetricKind,
+    get_metric,
+)
 from hiscores.models import Snapshot
 from history import gains
 from osrs_diff.exceptions import NotFound

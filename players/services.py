@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hiscores import client as hiscores_client
-from hiscores.client import Board, HiscoresError, HiscoresResult, PlayerNotFound
+from hiscores.integration import client as hiscores_client
+from hiscores.integration.errors import HiscoresError, PlayerNotFound
+from hiscores.integration.results import Board, HiscoresResult
 from hiscores.services import snapshot_record
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
 from players import schedules

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hiscores.client import Board, HiscoresResult, parse_hiscores
-from hiscores.fakes import make_hiscores_body
+from hiscores.integration.fakes import make_hiscores_body
+from hiscores.integration.parsing import parse_hiscores
+from hiscores.integration.results import Board, HiscoresResult
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -5,16 +5,13 @@ import pytest
 import respx
 import time_machine
 
-from hiscores.breaker import CircuitBreaker
-from hiscores.client import (
-    Board,
-    HiscoresClient,
-    HiscoresUnavailable,
-    PlayerNotFound,
-)
-from hiscores.fakes import dumps_body, make_hiscores_body
-from hiscores.ratelimit import RateLimiter
-from hiscores.state import LocalStore
+from hiscores.integration.breaker import CircuitBreaker
+from hiscores.integration.client import HiscoresClient
+from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
+from hiscores.integration.fakes import dumps_body, make_hiscores_body
+from hiscores.integration.ratelimit import RateLimiter
+from hiscores.integration.results import Board
+from hiscores.integration.state import LocalStore
 from osrs_diff.exceptions import ServiceError
 
 BASE = "https://hiscores.test"

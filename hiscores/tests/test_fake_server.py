@@ -12,9 +12,11 @@ import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from hiscores import client as hiscores
-from hiscores.client import Board, HiscoresClient, HiscoresUnavailable, PlayerNotFound
-from hiscores.fake_server import player_file_name
+from hiscores.integration import client as hiscores
+from hiscores.integration.client import HiscoresClient
+from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
+from hiscores.integration.fake_server import player_file_name
+from hiscores.integration.results import Board
 
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "hiscores"
 

@@ -6,18 +6,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from hiscores.client import (
-    LEGACY_CSV_LAYOUT,
-    ActivityReading,
-    Board,
-    HiscoresResult,
-    HiscoresUnavailable,
-    SkillReading,
-    parse_hiscores,
-    parse_hiscores_csv,
-)
-from hiscores.fakes import dumps_body, make_hiscores_body
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+from hiscores.integration.catalogue import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.fakes import dumps_body, make_hiscores_body
+from hiscores.integration.parsing import LEGACY_CSV_LAYOUT, parse_hiscores, parse_hiscores_csv
+from hiscores.integration.results import ActivityReading, Board, HiscoresResult, SkillReading
 
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "hiscores"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="shared hiscores fixtures absent")

@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from hiscores.metrics import BOSS_KEYS, SKILL_KEYS, level_for_xp
+from hiscores.integration.catalogue import BOSS_KEYS, SKILL_KEYS, level_for_xp
 from history.tests.helpers import T0, bulk_history, days, record
 from players.tests.factories import PlayerFactory
 

@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from hiscores.metrics import get_metric
+from hiscores.integration.catalogue import get_metric
 from history.selectors import leaderboard_page
 from history.tests.helpers import T0, bulk_history, days
 from players.game_modes import GameMode

@@ -384,8 +384,8 @@ def _filesystem_depths(queues: list[str]) -> dict[str, int]:
 
 
 def hiscores_state() -> dict[str, Any]:
-    from hiscores.breaker import breaker_state
-    from hiscores.ratelimit import limiter_state
+    from hiscores.integration.breaker import breaker_state
+    from hiscores.integration.ratelimit import limiter_state
 
     return {"rate_limiter": limiter_state(), "circuit_breaker": breaker_state()}
 

@@ -51,7 +51,7 @@ def test_create_returns_201_with_the_player(auth_client, hiscores):
 
 
 def test_create_keeps_the_detection_reading_as_the_first_snapshot(auth_client, hiscores):
-    from hiscores.client import Board
+    from hiscores.integration.results import Board
     from hiscores.models import Snapshot
 
     hiscores.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
 from players import services
 from players.game_modes import GameMode
 from players.models import GameModeChange, Player

@@ -3,7 +3,8 @@
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from hiscores.client import Board, HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.results import Board
 from osrs_diff.exceptions import Conflict, NotFound, ValidationFailed
 from players import schedules, services
 from players.game_modes import GameMode

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
-from hiscores.client import HiscoresUnavailable, parse_hiscores
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.parsing import parse_hiscores
 from hiscores.services import BOARD_FOR_GAME_MODE, FetchStatus, snapshot_record
 from osrs_diff.exceptions import ValidationFailed
 from players.game_modes import GameMode

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
 from osrs_diff.exceptions import ServiceError
 from players import services
 from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player

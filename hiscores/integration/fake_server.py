@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from hiscores.fakes import dumps_body, make_hiscores_body, progress_body
-from hiscores.metrics import SKILL_KEYS
+from hiscores.integration.catalogue import SKILL_KEYS
+from hiscores.integration.fakes import dumps_body, make_hiscores_body, progress_body
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hiscores.errors import HiscoresUnavailable
-from hiscores.state import State, StateStore, StateStoreError
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.state import State, StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class RateLimiter:
 
 def get_limiter() -> RateLimiter:
     """The limiter of the default hiscores client (built from settings)."""
-    from hiscores.client import get_client
+    from hiscores.integration.client import get_client
 
     return get_client().limiter
 

@@ -1,4 +1,4 @@
-"""Hiscores errors (re-exported by `hiscores.client`).
+"""Hiscores errors (re-exported by `hiscores.integration.client`).
 
 They are `ServiceError`s, so an API view that lets one escape answers in the project's error
 format: 404 `player_not_on_hiscores`, 503 `hiscores_unavailable` (with the reason in `details`).

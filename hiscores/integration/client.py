@@ -1,0 +1,308 @@
+"""The HTTP client: the only code that knows hiscores URLs.
+
+`HiscoresClient.fetch()` asks one board for one player, politely: the global rate limit
+(`hiscores.integration.ratelimit`), the shared circuit breaker (`hiscores.integration.breaker`),
+explicit timeouts and retries of transient failures with exponential backoff and jitter. Only
+`PlayerNotFound` (permanent) and `HiscoresUnavailable` (transient) ever escape.
+
+The module-level `fetch()`/`fetch_all_boards()` use one shared client built from settings
+(`get_client()`); every hiscores call of the product goes through them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import random
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import certifi
+import httpx
+from django.core.signals import setting_changed
+from prometheus_client import Counter, Histogram
+
+from hiscores.integration.breaker import CircuitBreaker
+from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
+from hiscores.integration.parsing import parse_hiscores
+from hiscores.integration.ratelimit import RateLimiter
+from hiscores.integration.results import Board, HiscoresResult
+from hiscores.integration.state import LocalStore, StateStore
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 12  # OSRS display names are 1-12 characters
+
+REQUESTS = Counter(
+    "osrs_diff_hiscores_requests_total",
+    "Requests sent to the hiscores, by board and outcome.",
+    ["board", "outcome"],
+)
+LATENCY = Histogram(
+    "osrs_diff_hiscores_request_seconds",
+    "Time from sending a hiscores request to its parsed answer, by board.",
+    ["board"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
+
+
+# --- The client --------------------------------------------------------------------------------
+
+
+def normalise_name(name: str) -> str:
+    """Trimmed display name with spaces/underscores/hyphens unified, as the hiscores accept it."""
+    return " ".join(name.replace("_", " ").replace("\u00a0", " ").split())
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare here, and our own backoff applies anyway
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class HiscoresClient:
+    """A polite, resilient client for the hiscores `index_lite.json` endpoints."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        user_agent: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
+        retry_delays: Iterable[float] = (2, 4, 8, 16, 32),
+        retry_jitter: float = 0.25,
+        max_retry_after: float = 60.0,
+        limiter: RateLimiter | None = None,
+        breaker: CircuitBreaker | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        from osrs_diff.http import build_http_client
+
+        if transport is None:
+            # Our own pooled transport with a shared TLS context: building a context costs
+            # ~0.2 s (CA bundle), too much for every client a test suite creates.
+            transport = httpx.HTTPTransport(
+                verify=_tls_context(),
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            )
+        self.base_url = base_url.rstrip("/")
+        self.retry_delays = tuple(float(d) for d in retry_delays)
+        self.retry_jitter = max(0.0, min(1.0, float(retry_jitter)))
+        self.max_retry_after = float(max_retry_after)
+        self.limiter = limiter or RateLimiter(store=LocalStore(), rate=0)
+        self.breaker = breaker or CircuitBreaker(store=LocalStore())
+        self.sleep = sleep
+        self.rng = rng
+        self.http = build_http_client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            transport=transport,
+            user_agent=user_agent,
+        )
+        self._pid = os.getpid()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def url_for(self, board: Board | str) -> str:
+        return f"{self.base_url}/m={Board(board)}/index_lite.json"
+
+    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Delay before retry number `attempt + 1`: the configured step, +/- jitter."""
+        base = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+        delay = base * (1 + self.retry_jitter * (2 * self.rng() - 1))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_retry_after))
+        return max(0.0, delay)
+
+    def fetch(self, name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
+        """One board's stats of one player (retrying transient failures with backoff)."""
+        board = Board(board)
+        player = normalise_name(name)
+        if not player or len(player) > MAX_NAME_LENGTH:
+            # Such a name cannot exist: no need to ask (and spend a rate-limit slot).
+            raise PlayerNotFound(f"{name!r} is not a valid OSRS name.", board=str(board))
+        attempts = len(self.retry_delays) + 1
+        for attempt in range(attempts):
+            try:
+                return self._attempt(player, board)
+            except HiscoresUnavailable as exc:
+                final = attempt == attempts - 1 or exc.reason in (
+                    HiscoresUnavailable.RATE_LIMITED,
+                    HiscoresUnavailable.CIRCUIT_OPEN,
+                    HiscoresUnavailable.STATE_UNAVAILABLE,
+                )
+                if final:
+                    raise
+                delay = self.backoff_delay(attempt, exc.retry_after)
+                logger.warning(
+                    "hiscores %s for %r on %s (attempt %d/%d), retrying in %.2f s",
+                    exc.reason,
+                    player,
+                    board,
+                    attempt + 1,
+                    attempts,
+                    delay,
+                )
+                self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, player: str, board: Board) -> HiscoresResult:
+        self.breaker.check()  # fail fast before queueing for a rate-limit slot
+        self.limiter.acquire()
+        self.breaker.before_request()
+        started = time.perf_counter()
+        try:
+            response = self.http.get(self.url_for(board), params={"player": player})
+        except httpx.TimeoutException as exc:
+            self._failed(board, "timeout")
+            raise HiscoresUnavailable(
+                f"The hiscores timed out ({exc.__class__.__name__}).",
+                reason=HiscoresUnavailable.TIMEOUT,
+            ) from exc
+        except httpx.HTTPError as exc:
+            self._failed(board, "connection_error")
+            raise HiscoresUnavailable(
+                f"Could not reach the hiscores ({exc.__class__.__name__}).",
+                reason=HiscoresUnavailable.CONNECTION_ERROR,
+            ) from exc
+
+        if response.status_code == 404:
+            self.breaker.record_success()  # a proper answer: the service is up
+            REQUESTS.labels(board=board.value, outcome="not_found").inc()
+            raise PlayerNotFound(f"{player!r} is not on the {board} hiscores.", board=str(board))
+        if response.status_code != 200:
+            # 5xx and 429 are the documented overload answers; any other status (a 403 from a
+            # CDN, a redirect to a maintenance page) is no more permanent than they are.
+            self._failed(board, f"http_{response.status_code}")
+            raise HiscoresUnavailable(
+                f"The hiscores answered HTTP {response.status_code}.",
+                reason=HiscoresUnavailable.HTTP_STATUS,
+                status_code=response.status_code,
+                retry_after=_retry_after(response),
+            )
+        try:
+            result = parse_hiscores(response.content, board=board)
+        except HiscoresUnavailable:
+            self._failed(board, "malformed_body")
+            raise
+        self.breaker.record_success()
+        REQUESTS.labels(board=board.value, outcome="ok").inc()
+        LATENCY.labels(board=board.value).observe(time.perf_counter() - started)
+        return result
+
+    def _failed(self, board: Board, outcome: str) -> None:
+        REQUESTS.labels(board=board.value, outcome=outcome).inc()
+        self.breaker.record_failure()
+
+    def fetch_all_boards(self, name: str) -> dict[Board, HiscoresResult | None]:
+        """The player on every board (None where the board answers 404), for game-mode detection.
+
+        A player missing from the regular board does not exist: `PlayerNotFound`. Hardcore and
+        ultimate players are always on the ironman board too (dead and de-ironed accounts keep
+        their frozen entries), so a 404 there answers the two other boards without asking.
+        """
+        results: dict[Board, HiscoresResult | None] = {
+            Board.REGULAR: self.fetch(name, Board.REGULAR)
+        }
+        for board in (Board.IRONMAN, Board.HARDCORE, Board.ULTIMATE):
+            if board is not Board.IRONMAN and results[Board.IRONMAN] is None:
+                results[board] = None
+                continue
+            try:
+                results[board] = self.fetch(name, board)
+            except PlayerNotFound:
+                results[board] = None
+        return results
+
+
+# --- The shared default client --------------------------------------------------------------------
+
+_client: HiscoresClient | None = None
+_client_lock = threading.Lock()
+
+
+def build_client_from_settings(*, store: StateStore | None = None) -> HiscoresClient:
+    from django.conf import settings
+
+    from hiscores.integration.state import default_store
+
+    store = store or default_store()
+    return HiscoresClient(
+        base_url=settings.OSRS_HISCORES_BASE_URL,
+        user_agent=settings.OSRS_HISCORES_USER_AGENT,
+        connect_timeout=getattr(settings, "OSRS_HISCORES_CONNECT_TIMEOUT", 5.0),
+        read_timeout=getattr(settings, "OSRS_HISCORES_READ_TIMEOUT", 10.0),
+        retry_delays=getattr(settings, "OSRS_HISCORES_RETRY_DELAYS", (2, 4, 8, 16, 32)),
+        retry_jitter=getattr(settings, "OSRS_HISCORES_RETRY_JITTER", 0.25),
+        limiter=RateLimiter(
+            store=store,
+            rate=settings.OSRS_HISCORES_RATE,
+            max_wait=getattr(settings, "OSRS_HISCORES_MAX_WAIT", 30.0),
+        ),
+        breaker=CircuitBreaker(
+            store=store,
+            threshold=getattr(settings, "OSRS_HISCORES_BREAKER_THRESHOLD", 5),
+            cooldown=getattr(settings, "OSRS_HISCORES_BREAKER_COOLDOWN", 30.0),
+            # A probe that never reports back (its process died) frees the slot after this.
+            probe_timeout=getattr(settings, "OSRS_HISCORES_READ_TIMEOUT", 10.0) * 3,
+        ),
+    )
+
+
+def get_client() -> HiscoresClient:
+    """The process-wide client (pooled connections), built from settings on first use."""
+    global _client
+    with _client_lock:
+        # A forked worker must not share its parent's sockets: rebuild in a new process.
+        if _client is None or _client._pid != os.getpid():
+            _client = build_client_from_settings()
+        return _client
+
+
+def reset_client() -> None:
+    """Forget the default client (tests, or after changing settings)."""
+    global _client
+    from hiscores.integration.state import reset_default_store
+
+    with _client_lock:
+        if _client is not None and _client._pid == os.getpid():
+            _client.close()
+        _client = None
+    reset_default_store()
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("OSRS_HISCORES_") or setting in ("REDIS_URL", "VAR_DIR"):
+        reset_client()
+
+
+setting_changed.connect(
+    _on_setting_changed, dispatch_uid="hiscores.integration.client.reset_on_setting"
+)
+
+
+def fetch(name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
+    """Fetch one board of one player through the shared client (rate limit, breaker, retries)."""
+    return get_client().fetch(name, board)
+
+
+def fetch_all_boards(name: str) -> dict[Board, HiscoresResult | None]:
+    """Fetch every board of one player through the shared client (None where 404)."""
+    return get_client().fetch_all_boards(name)
