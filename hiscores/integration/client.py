@@ -5,7 +5,7 @@
 explicit timeouts and retries of transient failures with exponential backoff and jitter. Only
 `PlayerNotFound` (permanent) and `HiscoresUnavailable` (transient) ever escape.
 
-The module-level `fetch()`/`fetch_all_boards()` use one shared client built from settings
+The module-level `fetch()` uses one shared client built from settings
 (`get_client()`); every hiscores call of the product goes through them.
 """
 
@@ -211,26 +211,6 @@ class HiscoresClient:
         REQUESTS.labels(board=board.value, outcome=outcome).inc()
         self.breaker.record_failure()
 
-    def fetch_all_boards(self, name: str) -> dict[Board, HiscoresResult | None]:
-        """The player on every board (None where the board answers 404), for game-mode detection.
-
-        A player missing from the regular board does not exist: `PlayerNotFound`. Hardcore and
-        ultimate players are always on the ironman board too (dead and de-ironed accounts keep
-        their frozen entries), so a 404 there answers the two other boards without asking.
-        """
-        results: dict[Board, HiscoresResult | None] = {
-            Board.REGULAR: self.fetch(name, Board.REGULAR)
-        }
-        for board in (Board.IRONMAN, Board.HARDCORE, Board.ULTIMATE):
-            if board is not Board.IRONMAN and results[Board.IRONMAN] is None:
-                results[board] = None
-                continue
-            try:
-                results[board] = self.fetch(name, board)
-            except PlayerNotFound:
-                results[board] = None
-        return results
-
 
 # --- The shared default client --------------------------------------------------------------------
 
@@ -301,8 +281,3 @@ setting_changed.connect(
 def fetch(name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
     """Fetch one board of one player through the shared client (rate limit, breaker, retries)."""
     return get_client().fetch(name, board)
-
-
-def fetch_all_boards(name: str) -> dict[Board, HiscoresResult | None]:
-    """Fetch every board of one player through the shared client (None where 404)."""
-    return get_client().fetch_all_boards(name)

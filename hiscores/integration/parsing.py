@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,10 +11,8 @@ from hiscores.integration.catalogue import (
     IGNORED_HISCORES_NAMES,
     METRICS,
     OVERALL,
-    SKILL_KEYS,
     MetricKind,
     derive_key,
-    get_metric,
     is_ignored_name,
     metric_for_name,
 )
@@ -140,57 +138,3 @@ def parse_hiscores(
         bosses=bosses,
         fetched_at=fetched_at or datetime.now(UTC),
     )
-
-
-# The old positional CSV layout (`index_lite.ws`) as of 2025-11-05, before Sailing, Brutus, Mad
-# Angel and Maggot King: CSV has no names, so this is the only positional parser, and it accepts
-# exactly this many lines (any other count would silently mislabel every row after a change).
-_LEGACY_SKIPPED = {"sailing"}
-_LEGACY_SKIPPED_BOSSES = {"brutus", "mad_angel", "maggot_king"}
-
-
-def _legacy_csv_layout() -> tuple[str, ...]:
-    from hiscores.integration.catalogue import HISCORES_ACTIVITY_ROW_NAMES, metric_key_for_name
-
-    skills = tuple(get_metric(k).hiscores_name for k in SKILL_KEYS if k not in _LEGACY_SKIPPED)
-    rest = tuple(
-        n
-        for n in HISCORES_ACTIVITY_ROW_NAMES
-        if metric_key_for_name(n) not in _LEGACY_SKIPPED_BOSSES
-    )
-    return skills + rest
-
-
-LEGACY_CSV_LAYOUT: tuple[str, ...] = _legacy_csv_layout()  # 24 skills + 88 rows = 112 lines
-
-
-def parse_hiscores_csv(
-    body: bytes | str,
-    *,
-    board: Board | str = Board.REGULAR,
-    fetched_at: datetime | None = None,
-    layout: Sequence[str] = LEGACY_CSV_LAYOUT,
-) -> HiscoresResult:
-    """Parse the legacy CSV layout (`rank,level,xp` / `rank,score` lines) for importing history."""
-    text = body.decode() if isinstance(body, bytes) else body
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if len(lines) != len(layout):
-        raise _malformed(f"{len(lines)} CSV lines, the legacy layout has {len(layout)}")
-    skill_names = {get_metric(k).hiscores_name for k in SKILL_KEYS}
-    payload: dict[str, list[dict[str, Any]]] = {"skills": [], "activities": []}
-    for name, line in zip(layout, lines, strict=True):
-        try:
-            numbers = [int(part) for part in line.split(",")]
-        except ValueError as exc:
-            raise _malformed(f"line for {name!r} is not numbers: {line!r}") from exc
-        if name in skill_names:
-            if len(numbers) != 3:
-                raise _malformed(f"line for {name!r} needs rank,level,xp")
-            payload["skills"].append(
-                {"name": name, "rank": numbers[0], "level": numbers[1], "xp": numbers[2]}
-            )
-        else:
-            if len(numbers) != 2:
-                raise _malformed(f"line for {name!r} needs rank,score")
-            payload["activities"].append({"name": name, "rank": numbers[0], "score": numbers[1]})
-    return parse_hiscores(payload, board=board, fetched_at=fetched_at)

@@ -262,42 +262,6 @@ def test_a_full_rate_limit_queue_fails_without_sending(sleeps):
     client.close()
 
 
-@respx.mock
-def test_fetch_all_boards_skips_restricted_boards_for_a_non_ironman(client):
-    regular = respx.get(URL).respond(200, content=BODY)
-    iron = respx.get(f"{BASE}/m={Board.IRONMAN}/index_lite.json").respond(404)
-    hardcore = respx.get(f"{BASE}/m={Board.HARDCORE}/index_lite.json").respond(404)
-
-    results = client.fetch_all_boards("zezima")
-
-    assert results[Board.REGULAR] is not None
-    assert results[Board.IRONMAN] is results[Board.HARDCORE] is results[Board.ULTIMATE] is None
-    assert (regular.call_count, iron.call_count, hardcore.call_count) == (1, 1, 0)
-
-
-@respx.mock
-def test_fetch_all_boards_asks_every_board_for_an_ironman(client):
-    for board in (Board.REGULAR, Board.IRONMAN, Board.HARDCORE):
-        respx.get(f"{BASE}/m={board}/index_lite.json").respond(200, content=BODY)
-    respx.get(f"{BASE}/m={Board.ULTIMATE}/index_lite.json").respond(404)
-
-    results = client.fetch_all_boards("Hc Hank")
-
-    assert {b for b, r in results.items() if r is not None} == {
-        Board.REGULAR,
-        Board.IRONMAN,
-        Board.HARDCORE,
-    }
-    assert results[Board.ULTIMATE] is None
-
-
-@respx.mock
-def test_fetch_all_boards_raises_when_the_player_does_not_exist(client):
-    respx.get(URL).respond(404)
-    with pytest.raises(PlayerNotFound):
-        client.fetch_all_boards("nobody")
-
-
 def test_errors_fit_the_api_error_format_and_survive_serialisation():
     exc = HiscoresUnavailable("down", reason="timeout", retry_after=2.5)
     assert isinstance(exc, ServiceError)
