@@ -81,7 +81,7 @@ def bench_throughput(player_count: int, rounds: int) -> list[Figure]:
     import httpx
     from django.conf import settings
 
-    from hiscores.integration import client as hiscores_client
+    from hiscores.integration import shared as hiscores_client
     from hiscores.integration.fake_server import write_player_file
     from hiscores.services import board_for, snapshot_record
 

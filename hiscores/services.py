@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from hiscores import layout, rows
 from hiscores.integration.catalogue import DECREASABLE_KEYS
-from hiscores.integration.client import fetch as hiscores_fetch
 from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
+from hiscores.integration.shared import fetch as hiscores_fetch
 from hiscores.models import FetchOutcomeCount, Snapshot
 from players.game_modes import GameMode
 from players.models import Player

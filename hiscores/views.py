@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hiscores import selectors, serializers
-from hiscores.integration.ratelimit import estimated_wait_seconds
+from hiscores.integration.shared import estimated_wait_seconds
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import NotFound

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hiscores.integration import client as hiscores_client
+from hiscores.integration import shared as hiscores_client
 from hiscores.integration.errors import HiscoresError, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
 from hiscores.services import snapshot_record

@@ -185,26 +185,3 @@ class CircuitBreaker:
                 max(0.0, state["opened_at"] + self.cooldown - now), 3
             )
         return details
-
-
-def get_breaker() -> CircuitBreaker:
-    """The breaker of the default hiscores client (built from settings)."""
-    from hiscores.integration.client import get_client
-
-    return get_client().breaker
-
-
-def breaker_state() -> dict[str, Any]:
-    return get_breaker().state()
-
-
-def readiness_check() -> tuple[bool, dict[str, Any]]:
-    """Readiness detail (non-critical): "down" while the breaker is open.
-
-    An unreadable state (Redis down) shows as `"state": "unknown"` with the error but does not
-    mark this check down: the broker check already names that dependency.
-    """
-    from hiscores.integration.ratelimit import limiter_state
-
-    state = breaker_state()
-    return state["state"] != OPEN, {"breaker": state, "rate_limit": limiter_state()}

@@ -5,8 +5,8 @@
 explicit timeouts and retries of transient failures with exponential backoff and jitter. Only
 `PlayerNotFound` (permanent) and `HiscoresUnavailable` (transient) ever escape.
 
-The module-level `fetch()` uses one shared client built from settings
-(`get_client()`); every hiscores call of the product goes through them.
+The client builds nothing shared itself: it takes its limiter and breaker as collaborators.
+`hiscores.integration.shared` builds the process-wide ones (and the shared client) from settings.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ import logging
 import os
 import random
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import certifi
 import httpx
-from django.core.signals import setting_changed
 from prometheus_client import Counter, Histogram
 
 from hiscores.integration.breaker import CircuitBreaker
@@ -31,7 +28,7 @@ from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.parsing import parse_hiscores
 from hiscores.integration.ratelimit import RateLimiter
 from hiscores.integration.results import Board, HiscoresResult
-from hiscores.integration.state import LocalStore, StateStore
+from hiscores.integration.state import LocalStore
 
 logger = logging.getLogger(__name__)
 
@@ -210,74 +207,3 @@ class HiscoresClient:
     def _failed(self, board: Board, outcome: str) -> None:
         REQUESTS.labels(board=board.value, outcome=outcome).inc()
         self.breaker.record_failure()
-
-
-# --- The shared default client --------------------------------------------------------------------
-
-_client: HiscoresClient | None = None
-_client_lock = threading.Lock()
-
-
-def build_client_from_settings(*, store: StateStore | None = None) -> HiscoresClient:
-    from django.conf import settings
-
-    from hiscores.integration.state import default_store
-
-    store = store or default_store()
-    return HiscoresClient(
-        base_url=settings.OSRS_HISCORES_BASE_URL,
-        user_agent=settings.OSRS_HISCORES_USER_AGENT,
-        connect_timeout=getattr(settings, "OSRS_HISCORES_CONNECT_TIMEOUT", 5.0),
-        read_timeout=getattr(settings, "OSRS_HISCORES_READ_TIMEOUT", 10.0),
-        retry_delays=getattr(settings, "OSRS_HISCORES_RETRY_DELAYS", (2, 4, 8, 16, 32)),
-        retry_jitter=getattr(settings, "OSRS_HISCORES_RETRY_JITTER", 0.25),
-        limiter=RateLimiter(
-            store=store,
-            rate=settings.OSRS_HISCORES_RATE,
-            max_wait=getattr(settings, "OSRS_HISCORES_MAX_WAIT", 30.0),
-        ),
-        breaker=CircuitBreaker(
-            store=store,
-            threshold=getattr(settings, "OSRS_HISCORES_BREAKER_THRESHOLD", 5),
-            cooldown=getattr(settings, "OSRS_HISCORES_BREAKER_COOLDOWN", 30.0),
-            # A probe that never reports back (its process died) frees the slot after this.
-            probe_timeout=getattr(settings, "OSRS_HISCORES_READ_TIMEOUT", 10.0) * 3,
-        ),
-    )
-
-
-def get_client() -> HiscoresClient:
-    """The process-wide client (pooled connections), built from settings on first use."""
-    global _client
-    with _client_lock:
-        # A forked worker must not share its parent's sockets: rebuild in a new process.
-        if _client is None or _client._pid != os.getpid():
-            _client = build_client_from_settings()
-        return _client
-
-
-def reset_client() -> None:
-    """Forget the default client (tests, or after changing settings)."""
-    global _client
-    from hiscores.integration.state import reset_default_store
-
-    with _client_lock:
-        if _client is not None and _client._pid == os.getpid():
-            _client.close()
-        _client = None
-    reset_default_store()
-
-
-def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("OSRS_HISCORES_") or setting in ("REDIS_URL", "VAR_DIR"):
-        reset_client()
-
-
-setting_changed.connect(
-    _on_setting_changed, dispatch_uid="hiscores.integration.client.reset_on_setting"
-)
-
-
-def fetch(name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
-    """Fetch one board of one player through the shared client (rate limit, breaker, retries)."""
-    return get_client().fetch(name, board)

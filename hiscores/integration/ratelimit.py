@@ -113,22 +113,3 @@ class RateLimiter:
         # Slots already promised to callers that have not sent yet.
         details["queued"] = math.ceil(wait * self.rate - 1e-9) if self.enabled else 0
         return details
-
-
-def get_limiter() -> RateLimiter:
-    """The limiter of the default hiscores client (built from settings)."""
-    from hiscores.integration.client import get_client
-
-    return get_client().limiter
-
-
-def limiter_state() -> dict[str, Any]:
-    return get_limiter().state()
-
-
-def estimated_wait_seconds() -> float:
-    """How long a hiscores request enqueued now would wait for the global rate limit."""
-    try:
-        return get_limiter().estimated_wait_seconds()
-    except StateStoreError:
-        return 0.0

@@ -160,29 +160,3 @@ class LocalStore:
         with self._lock:
             current = self._data.get(key)
             return dict(current) if current is not None else None
-
-
-_default_store: StateStore | None = None
-_default_lock = threading.Lock()
-
-
-def default_store() -> StateStore:
-    """Redis when `REDIS_URL` is set, else files under `VAR_DIR/hiscores` (embedded mode)."""
-    global _default_store
-    with _default_lock:
-        if _default_store is None:
-            from django.conf import settings
-
-            if settings.REDIS_URL:
-                _default_store = RedisStore(settings.REDIS_URL)
-            else:
-                _default_store = FileStore(Path(settings.VAR_DIR) / "hiscores")
-        return _default_store
-
-
-def reset_default_store() -> None:
-    global _default_store
-    with _default_lock:
-        if isinstance(_default_store, RedisStore):
-            _default_store.close()
-        _default_store = None

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 
 from hiscores.integration.breaker import CircuitBreaker
-from hiscores.integration.client import reset_client
 from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.shared import reset_client
 from hiscores.integration.state import FileStore, RedisStore
 
 
@@ -140,7 +140,7 @@ def test_an_unreachable_store_fails_closed(clock):
 
 @pytest.mark.django_db
 def test_readiness_shows_the_breaker_without_failing_the_service(api_client):
-    from hiscores.integration.breaker import get_breaker
+    from hiscores.integration.shared import get_breaker
 
     reset_client()
     breaker = get_breaker()
@@ -158,15 +158,14 @@ def test_readiness_shows_the_breaker_without_failing_the_service(api_client):
 
 
 def test_embedded_mode_keeps_the_state_in_files(settings, tmp_path):
-    from hiscores.integration.breaker import breaker_state
-    from hiscores.integration.ratelimit import limiter_state
+    from hiscores.integration.shared import breaker_state, limiter_state
 
     settings.REDIS_URL = None
     settings.VAR_DIR = tmp_path
 
     assert breaker_state()["backend"] == "file"
     assert limiter_state()["backend"] == "file"
-    from hiscores.integration.breaker import get_breaker
+    from hiscores.integration.shared import get_breaker
 
     get_breaker().record_failure()
     assert (tmp_path / "hiscores" / "breaker.json").exists()

@@ -12,10 +12,11 @@ import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from hiscores.integration import client as hiscores
+from hiscores.integration import shared as hiscores
 from hiscores.integration.client import HiscoresClient
 from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.fake_server import player_file_name
+from hiscores.integration.parsing import parse_hiscores
 from hiscores.integration.results import Board
 
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "hiscores"
@@ -56,7 +57,7 @@ def test_it_answers_like_the_real_responses(fake_hiscores, http):
     for path in sorted(SHARED.glob("*.json")):
         raw = json.loads(path.read_bytes())
         fake_hiscores.add_player(path.stem.removesuffix("_hiscores"), body=raw)
-        expected = hiscores.parse_hiscores(path.read_bytes())
+        expected = parse_hiscores(path.read_bytes())
 
         answer = http.get(
             f"{fake_hiscores.url}/m=hiscore_oldschool/index_lite.json",

@@ -384,8 +384,7 @@ def _filesystem_depths(queues: list[str]) -> dict[str, int]:
 
 
 def hiscores_state() -> dict[str, Any]:
-    from hiscores.integration.breaker import breaker_state
-    from hiscores.integration.ratelimit import limiter_state
+    from hiscores.integration.shared import breaker_state, limiter_state
 
     return {"rate_limiter": limiter_state(), "circuit_breaker": breaker_state()}
 

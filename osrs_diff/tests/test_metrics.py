@@ -160,7 +160,7 @@ def test_a_fetch_that_gives_up_counts_as_unavailable(client, fake_hiscores, sett
     player = PlayerFactory(username="Zezima")
     fake_hiscores.add_player("Zezima", stats={"attack": 1000})
     fake_hiscores.set_failures(1.0, ["503"])
-    from hiscores.integration.client import reset_client
+    from hiscores.integration.shared import reset_client
 
     reset_client()
     fetch_player.push_request(retries=fetch_player.max_retries)

@@ -81,7 +81,7 @@ def hiscores(settings):
     """A respx-mocked hiscores with no rate limit, retries or sleeps; yields the world."""
     import redis
 
-    from hiscores.integration.client import reset_client
+    from hiscores.integration.shared import reset_client
 
     settings.OSRS_HISCORES_BASE_URL = BASE_URL
     settings.OSRS_HISCORES_RATE = 0

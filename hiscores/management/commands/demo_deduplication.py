@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from hiscores.integration.client import fetch
 from hiscores.integration.fake_server import FakeHiscoresServer
 from hiscores.integration.fakes import make_hiscores_body
 from hiscores.integration.results import HiscoresResult
+from hiscores.integration.shared import fetch
 from hiscores.models import Snapshot
 from hiscores.services import FetchStatus, board_for, snapshot_record
 from osrs_diff.exceptions import Conflict
