@@ -10,6 +10,7 @@ one player, so the second one compares with the first one's row and finds nothin
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +27,13 @@ from hiscores.integration.results import Board, HiscoresResult
 from hiscores.integration.shared import fetch as hiscores_fetch
 from hiscores.models import FetchOutcomeCount, Snapshot
 from players.game_modes import GameMode
-from players.models import Player
+from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
+from players.services import (
+    GameModeDetection,
+    PlayerCreation,
+    player_create,
+    players_create_bulk,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -376,3 +383,41 @@ def fetch_outcome_record(*, outcome: str, at: datetime | None = None) -> None:
                 _outcome_add(cursor, hour=ROLLUP_HOUR, outcome=outcome, amount=folded)
     except DatabaseError as exc:
         logger.warning("could not count fetch outcome %s: %s", outcome, exc)
+
+
+# --- Tracking: a new player and its first snapshot, committed together ----
+
+
+def _record_first_snapshot(player: Player, detection: GameModeDetection) -> None:
+    """The detection already read the player's own board: that reading is the first snapshot."""
+    reading = detection.results.get(detection.mode)
+    if reading is not None:
+        snapshot_record(player_id=player.pk, reading=reading)
+
+
+def player_track(
+    *,
+    username: str,
+    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
+    detection: GameModeDetection | None = None,
+) -> PlayerCreation:
+    """Track a player: detect its mode, store it, its schedule and first snapshot atomically."""
+    return player_create(
+        username=username,
+        fetch_interval_minutes=fetch_interval_minutes,
+        detection=detection,
+        on_created=_record_first_snapshot,
+    )
+
+
+def players_track_bulk(
+    *,
+    detections: Sequence[tuple[str, GameModeDetection]],
+    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
+) -> list[Player]:
+    """Track many detected players at once, each with its first snapshot (one transaction)."""
+    return players_create_bulk(
+        detections=detections,
+        fetch_interval_minutes=fetch_interval_minutes,
+        on_created=_record_first_snapshot,
+    )

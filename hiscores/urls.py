@@ -4,6 +4,7 @@ from hiscores import views
 from osrs_diff.routing import route
 
 urlpatterns = [
+    route("players", views.PlayerListCreateView.as_view(), name="player-list"),
     route("players/stats", views.MultiPlayerStatsView.as_view(), name="players-stats"),
     route("players/<username>/fetch", views.PlayerFetchView.as_view(), name="player-fetch"),
     route("players/<username>/stats", views.PlayerStatsView.as_view(), name="player-stats"),

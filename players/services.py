@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,6 @@ from django.utils import timezone
 from hiscores.integration import shared as hiscores_client
 from hiscores.integration.errors import HiscoresError, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
-from hiscores.services import snapshot_record
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
 from players import schedules
 from players.game_modes import (
@@ -96,6 +95,10 @@ def game_mode_detect(*, username: str, current: GameMode | None = None) -> GameM
 # --- Create ----
 
 
+# Called with the new player and its detection inside the creating transaction.
+OnCreated = Callable[[Player, "GameModeDetection"], None]
+
+
 @dataclass(frozen=True)
 class PlayerCreation:
     """A new player plus the detection that created it (its responses become the 1st snapshot)."""
@@ -134,8 +137,13 @@ def player_create(
     username: str,
     fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
     detection: GameModeDetection | None = None,
+    on_created: OnCreated | None = None,
 ) -> PlayerCreation:
-    """Track a player: detect its mode, then store it and its PeriodicTask in one transaction."""
+    """Store a player and its PeriodicTask in one transaction, after detecting its mode.
+
+    `on_created(player, detection)` runs inside that transaction (the caller's writes that must
+    commit or roll back with the player, e.g. its first snapshot).
+    """
     name = validate_username(username)
     key = normalise_username(name)
     interval = validate_fetch_interval(fetch_interval_minutes)
@@ -157,7 +165,8 @@ def player_create(
                 created_at=now,
             )
             schedules.player_schedule_sync(player=player, now=now)
-            _record_first_snapshot(player=player, detection=detection)
+            if on_created is not None:
+                on_created(player, detection)
     except IntegrityError:
         if conflict := _already_tracked(key):  # lost a race with another request
             raise conflict from None
@@ -166,21 +175,16 @@ def player_create(
     return PlayerCreation(player=player, detection=detection)
 
 
-def _record_first_snapshot(*, player: Player, detection: GameModeDetection) -> None:
-    """The detection already read the player's own board: that reading is the first snapshot."""
-    reading = detection.results.get(detection.mode)
-    if reading is not None:
-        snapshot_record(player_id=player.pk, reading=reading)
-
-
 def players_create_bulk(
     *,
     detections: Sequence[tuple[str, GameModeDetection]],
     fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
+    on_created: OnCreated | None = None,
 ) -> list[Player]:
-    """Track many detected players at once (one insert each for players and tasks).
+    """Store many detected players at once (one insert each for players and tasks).
 
     Names already tracked (also by a concurrent request) are skipped, not errors.
+    `on_created(player, detection)` runs for each new player inside the transaction.
     """
     interval = validate_fetch_interval(fetch_interval_minutes)
     now = timezone.now()
@@ -211,8 +215,9 @@ def players_create_bulk(
             .order_by("pk")
         )
         schedules.schedules_create_bulk(players=created, now=now)
-        for player in created:
-            _record_first_snapshot(player=player, detection=detection_by_key[player.username_key])
+        if on_created is not None:
+            for player in created:
+                on_created(player, detection_by_key[player.username_key])
     return created
 
 

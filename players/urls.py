@@ -4,7 +4,6 @@ from osrs_diff.routing import route
 from players import views
 
 urlpatterns = [
-    route("players", views.PlayerListCreateView.as_view(), name="player-list"),
     route("players/<username>", views.PlayerDetailView.as_view(), name="player-detail"),
     route("players/<username>/pause", views.PlayerPauseView.as_view(), name="player-pause"),
     route("players/<username>/resume", views.PlayerResumeView.as_view(), name="player-resume"),

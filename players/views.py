@@ -15,7 +15,6 @@ from players import selectors, services, tasks
 from players.game_modes import GameMode
 from players.serializers import (
     GameModeCheckSerializer,
-    PlayerCreateSerializer,
     PlayerSerializer,
     PlayerUpdateSerializer,
     ScheduleSerializer,
@@ -34,8 +33,8 @@ class PlayerFilter(django_filters.FilterSet):
         return selectors.players_matching(queryset, search=value)
 
 
-class PlayerListCreateView(generics.ListAPIView):
-    """List tracked players, or track a new one."""
+class PlayerListView(generics.ListAPIView):
+    """List tracked players (`hiscores.views.PlayerListCreateView` adds tracking a new one)."""
 
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
@@ -46,28 +45,6 @@ class PlayerListCreateView(generics.ListAPIView):
     @extend_schema(tags=TAGS)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
-
-    @extend_schema(
-        request=PlayerCreateSerializer,
-        responses={
-            201: PlayerSerializer,
-            400: OpenApiResponse(description="Invalid name or interval."),
-            404: OpenApiResponse(description="player_not_found: no hiscores board knows it."),
-            409: OpenApiResponse(description="Already tracked (in any spelling)."),
-            502: OpenApiResponse(description="The hiscores answered unusably."),
-            503: OpenApiResponse(description="hiscores_unavailable: nothing was stored."),
-        },
-        tags=TAGS,
-    )
-    def post(self, request: Request) -> Response:
-        data = PlayerCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        creation = services.player_create(**data.validated_data)
-        return Response(
-            PlayerSerializer(creation.player).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/players/{creation.player.username}"},
-        )
 
 
 class PlayerDetailView(APIView):

@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hiscores import services as hiscores_services
+from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
@@ -110,8 +112,6 @@ class PlayerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Latest snapshot")
     def latest_snapshot(self, obj: Player) -> str:
-        from hiscores.selectors import snapshot_latest
-
         snapshot = snapshot_latest(player=obj)
         if snapshot is None:
             return "none yet"
@@ -178,7 +178,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 is_active=obj.is_active,
             )
         else:
-            updated = services.player_create(
+            updated = hiscores_services.player_track(
                 username=obj.username,
                 fetch_interval_minutes=obj.fetch_interval_minutes,
                 detection=form.detection,
