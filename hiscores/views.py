@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hiscores import selectors, serializers, services
-from hiscores.integration.shared import estimated_wait_seconds
+from hiscores.integration.shared import estimated_wait_seconds, web_deadline
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import NotFound
@@ -34,15 +34,16 @@ class PlayerListCreateView(PlayerListView):
             400: OpenApiResponse(description="Invalid name or interval."),
             404: OpenApiResponse(description="player_not_found: no hiscores board knows it."),
             409: OpenApiResponse(description="Already tracked (in any spelling)."),
-            502: OpenApiResponse(description="The hiscores answered unusably."),
-            503: OpenApiResponse(description="hiscores_unavailable: nothing was stored."),
+            502: OpenApiResponse(description="hiscores_unavailable: nothing was stored."),
+            503: OpenApiResponse(description="rate_limited (Retry-After), or our side is down."),
         },
         tags=["players"],
     )
     def post(self, request: Request) -> Response:
         data = PlayerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        creation = services.player_track(**data.validated_data)
+        with web_deadline():  # one attempt per board; 502/503 at once, never a retry sleep
+            creation = services.player_track(**data.validated_data)
         return Response(
             PlayerSerializer(creation.player).data,
             status=status.HTTP_201_CREATED,

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hiscores.integration.shared import web_deadline
 from osrs_diff.api_tasks import api_task_start
 from players import selectors, services, tasks
 from players.game_modes import GameMode
@@ -93,12 +94,15 @@ class PlayerGameModeUpdateView(APIView):
         request=None,
         responses={
             200: GameModeCheckSerializer,
-            503: OpenApiResponse(description="hiscores_unavailable: the mode stays."),
+            502: OpenApiResponse(description="hiscores_unavailable: the mode stays."),
+            503: OpenApiResponse(description="rate_limited (Retry-After), or our side is down."),
         },
         tags=TAGS,
     )
     def post(self, request: Request, username: str) -> Response:
-        check = services.player_game_mode_update(player=selectors.player_get(username=username))
+        player = selectors.player_get(username=username)
+        with web_deadline():  # one attempt per board; 502/503 at once, never a retry sleep
+            check = services.player_game_mode_update(player=player)
         return Response(
             GameModeCheckSerializer(
                 {

@@ -2,8 +2,11 @@
 
 `HiscoresClient.fetch()` asks one board for one player, politely: the global rate limit
 (`hiscores.integration.ratelimit`), the shared circuit breaker (`hiscores.integration.breaker`),
-explicit timeouts and retries of transient failures with exponential backoff and jitter. Only
-`PlayerNotFound` (permanent) and `HiscoresUnavailable` (transient) ever escape.
+explicit timeouts. It makes ONE attempt per call (plus one immediate retry when a pooled
+connection turns out to be reset) and never sleeps on a failure: retrying with backoff is the
+Celery task's job, and a web request answers at once. Only `PlayerNotFound` (permanent) and
+`HiscoresUnavailable` (transient) ever escape. `deadline` (a `time.monotonic()` instant) bounds a
+call made for a web request: the rate-limit wait and the HTTP timeouts must fit before it.
 
 The client builds nothing shared itself: it takes its limiter and breaker as collaborators.
 `hiscores.integration.shared` builds the process-wide ones (and the shared client) from settings.
@@ -14,10 +17,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import random
 import ssl
 import time
-from collections.abc import Callable, Iterable
 
 import certifi
 import httpx
@@ -65,6 +66,14 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None  # an HTTP date: rare here, and our own backoff applies anyway
 
 
+class _ConnectionReset(Exception):
+    """The connection was closed under a request (a stale keep-alive connection)."""
+
+
+def _remaining(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
@@ -81,13 +90,8 @@ class HiscoresClient:
         transport: httpx.BaseTransport | None = None,
         connect_timeout: float = 5.0,
         read_timeout: float = 10.0,
-        retry_delays: Iterable[float] = (2, 4, 8, 16, 32),
-        retry_jitter: float = 0.25,
-        max_retry_after: float = 60.0,
         limiter: RateLimiter | None = None,
         breaker: CircuitBreaker | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: Callable[[], float] = random.random,
     ) -> None:
         from osrs_diff.http import build_http_client
 
@@ -99,13 +103,10 @@ class HiscoresClient:
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             )
         self.base_url = base_url.rstrip("/")
-        self.retry_delays = tuple(float(d) for d in retry_delays)
-        self.retry_jitter = max(0.0, min(1.0, float(retry_jitter)))
-        self.max_retry_after = float(max_retry_after)
+        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = float(read_timeout)
         self.limiter = limiter or RateLimiter(store=LocalStore(), rate=0)
         self.breaker = breaker or CircuitBreaker(store=LocalStore())
-        self.sleep = sleep
-        self.rng = rng
         self.http = build_http_client(
             base_url=self.base_url,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -120,53 +121,53 @@ class HiscoresClient:
     def url_for(self, board: Board | str) -> str:
         return f"{self.base_url}/m={Board(board)}/index_lite.json"
 
-    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Delay before retry number `attempt + 1`: the configured step, +/- jitter."""
-        base = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
-        delay = base * (1 + self.retry_jitter * (2 * self.rng() - 1))
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.max_retry_after))
-        return max(0.0, delay)
-
-    def fetch(self, name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
-        """One board's stats of one player (retrying transient failures with backoff)."""
+    def fetch(
+        self, name: str, board: Board | str = Board.REGULAR, *, deadline: float | None = None
+    ) -> HiscoresResult:
+        """One board's stats of one player: one attempt, never a sleep on failure."""
         board = Board(board)
         player = normalise_name(name)
         if not player or len(player) > MAX_NAME_LENGTH:
             # Such a name cannot exist: no need to ask (and spend a rate-limit slot).
             raise PlayerNotFound(f"{name!r} is not a valid OSRS name.", board=str(board))
-        attempts = len(self.retry_delays) + 1
-        for attempt in range(attempts):
-            try:
-                return self._attempt(player, board)
-            except HiscoresUnavailable as exc:
-                final = attempt == attempts - 1 or exc.reason in (
-                    HiscoresUnavailable.RATE_LIMITED,
-                    HiscoresUnavailable.CIRCUIT_OPEN,
-                    HiscoresUnavailable.STATE_UNAVAILABLE,
-                )
-                if final:
-                    raise
-                delay = self.backoff_delay(attempt, exc.retry_after)
-                logger.warning(
-                    "hiscores %s for %r on %s (attempt %d/%d), retrying in %.2f s",
-                    exc.reason,
-                    player,
-                    board,
-                    attempt + 1,
-                    attempts,
-                    delay,
-                )
-                self.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return self._attempt(player, board, deadline)
+        except _ConnectionReset:
+            # A pooled keep-alive connection the server had already closed: the request most
+            # likely never reached it. One immediate retry on a fresh connection, no sleep.
+            logger.info("hiscores connection reset for %r on %s; retrying once", player, board)
+        try:
+            return self._attempt(player, board, deadline)
+        except _ConnectionReset as exc:
+            self._failed(board, "connection_error")
+            raise HiscoresUnavailable(
+                f"Could not reach the hiscores ({exc.__cause__.__class__.__name__}).",
+                reason=HiscoresUnavailable.CONNECTION_ERROR,
+            ) from exc.__cause__
 
-    def _attempt(self, player: str, board: Board) -> HiscoresResult:
+    def _timeout(self, deadline: float | None) -> httpx.Timeout:
+        if deadline is None:
+            return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+        left = _remaining(deadline)
+        return httpx.Timeout(min(self.read_timeout, left), connect=min(self.connect_timeout, left))
+
+    def _attempt(self, player: str, board: Board, deadline: float | None) -> HiscoresResult:
         self.breaker.check()  # fail fast before queueing for a rate-limit slot
-        self.limiter.acquire()
+        # A web request takes a slot only if it comes before its deadline (and leaves a moment
+        # for the request itself); otherwise it answers "rate limited" at once.
+        self.limiter.acquire(max_wait=None if deadline is None else _remaining(deadline) - 0.5)
         self.breaker.before_request()
+        if deadline is not None and _remaining(deadline) <= 0:
+            raise HiscoresUnavailable(
+                "No time left before the request's deadline.", reason=HiscoresUnavailable.TIMEOUT
+            )
         started = time.perf_counter()
         try:
-            response = self.http.get(self.url_for(board), params={"player": player})
+            response = self.http.get(
+                self.url_for(board), params={"player": player}, timeout=self._timeout(deadline)
+            )
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise _ConnectionReset() from exc
         except httpx.TimeoutException as exc:
             self._failed(board, "timeout")
             raise HiscoresUnavailable(

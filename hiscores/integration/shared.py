@@ -2,7 +2,8 @@
 
 One state store (Redis when `REDIS_URL` is set, else files under `VAR_DIR/hiscores` in embedded
 mode), the global rate limiter and the circuit breaker on it, and the shared client that takes
-them as collaborators. `fetch()` is the entry point every hiscores call of the product uses.
+them as collaborators. `fetch()` is the entry point every hiscores call of the product uses;
+`web_deadline()` bounds the calls a web request makes.
 Changing an `OSRS_HISCORES_*`, `REDIS_URL` or `VAR_DIR` setting (tests) rebuilds them.
 """
 
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +81,6 @@ def build_client() -> HiscoresClient:
         user_agent=settings.OSRS_HISCORES_USER_AGENT,
         connect_timeout=getattr(settings, "OSRS_HISCORES_CONNECT_TIMEOUT", 5.0),
         read_timeout=getattr(settings, "OSRS_HISCORES_READ_TIMEOUT", 10.0),
-        retry_delays=getattr(settings, "OSRS_HISCORES_RETRY_DELAYS", (2, 4, 8, 16, 32)),
-        retry_jitter=getattr(settings, "OSRS_HISCORES_RETRY_JITTER", 0.25),
         limiter=get_limiter(),
         breaker=get_breaker(),
     )
@@ -115,8 +118,32 @@ setting_changed.connect(
 
 
 def fetch(name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
-    """Fetch one board of one player through the shared client (rate limit, breaker)."""
-    return get_client().fetch(name, board)
+    """Fetch one board of one player through the shared client: one attempt, no sleep on failure.
+
+    Inside `web_deadline()` the call (rate-limit wait included) must end before the deadline.
+    """
+    return get_client().fetch(name, board, deadline=_deadline.get())
+
+
+_deadline: ContextVar[float | None] = ContextVar("hiscores_deadline", default=None)
+
+
+@contextmanager
+def web_deadline(seconds: float | None = None) -> Iterator[None]:
+    """Every hiscores call inside ends within `OSRS_HISCORES_WEB_DEADLINE` seconds from now.
+
+    For web requests (API views, admin forms and actions): they answer 502/503 at once rather
+    than wait for a free rate-limit slot or a slow hiscores beyond the deadline.
+    """
+    if seconds is None:
+        seconds = float(getattr(settings, "OSRS_HISCORES_WEB_DEADLINE", 8.0))
+    deadline = time.monotonic() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(deadline if outer is None else min(outer, deadline))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
 
 
 # --- Visibility (readiness, system stats, /metrics) ----

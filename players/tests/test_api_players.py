@@ -101,10 +101,10 @@ def test_create_unknown_player_is_404_player_not_found(auth_client, hiscores):
     assert not Player.objects.exists()
 
 
-def test_create_when_hiscores_down_is_503_and_stores_nothing(auth_client, hiscores):
+def test_create_when_hiscores_down_is_502_and_stores_nothing(auth_client, hiscores):
     hiscores.add("Zezima", regular=DOWN)
     response = auth_client.post("/players", {"username": "Zezima"}, format="json")
-    assert response.status_code == 503
+    assert response.status_code == 502
     assert response.json()["error_code"] == "hiscores_unavailable"
     assert not Player.objects.exists()
     assert not PeriodicTask.objects.filter(task="hiscores.fetch_player").exists()
