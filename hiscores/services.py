@@ -26,7 +26,7 @@ from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
 from hiscores.integration.shared import fetch as hiscores_fetch
 from hiscores.models import FetchOutcomeCount, Snapshot
-from players.game_modes import GameMode
+from players.game_modes import GameMode, board_for_game_mode
 from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
 from players.services import (
     GameModeDetection,
@@ -36,13 +36,6 @@ from players.services import (
 )
 
 logger = logging.getLogger(__name__)
-
-BOARD_FOR_GAME_MODE: dict[str, Board] = {
-    GameMode.REGULAR: Board.REGULAR,
-    GameMode.IRONMAN: Board.IRONMAN,
-    GameMode.HARDCORE: Board.HARDCORE,
-    GameMode.ULTIMATE: Board.ULTIMATE,
-}
 
 
 class FetchStatus:
@@ -73,7 +66,7 @@ class FetchOutcome:
 
 
 def board_for(player: Player) -> Board:
-    return BOARD_FOR_GAME_MODE[player.game_mode]
+    return board_for_game_mode(player.game_mode)
 
 
 def snapshot_fetch(*, player_id: int) -> FetchOutcome:

@@ -8,10 +8,10 @@ from celery import shared_task
 
 from hiscores import services
 from hiscores.integration.errors import HiscoresUnavailable
+from players.schedules import FETCH_TASK
 
 logger = logging.getLogger(__name__)
 
-FETCH_PLAYER = "hiscores.fetch_player"
 MAX_FETCH_RETRIES = 5
 # A retried task waits unacknowledged in the worker; keep every countdown well under the Redis
 # broker's visibility timeout (300 s) or the message would be delivered twice.
@@ -25,7 +25,7 @@ RETRY_BACKOFF_MAX_SECONDS = 120
 # with exponential backoff and full jitter; the last attempt records "unavailable" instead.
 @shared_task(
     bind=True,
-    name=FETCH_PLAYER,
+    name=FETCH_TASK,  # the string every player's PeriodicTask row stores
     acks_late=True,
     ignore_result=True,
     autoretry_for=(HiscoresUnavailable,),

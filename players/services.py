@@ -13,13 +13,14 @@ from django.utils import timezone
 
 from hiscores.integration import shared as hiscores_client
 from hiscores.integration.errors import HiscoresError, PlayerNotFound
-from hiscores.integration.results import Board, HiscoresResult
+from hiscores.integration.results import HiscoresResult
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
 from players import schedules
 from players.game_modes import (
     UNRANKED,
     GameMode,
     Outcome,
+    board_for_game_mode,
     detect_game_mode,
     next_board,
     resolve_transition,
@@ -34,13 +35,6 @@ from players.models import (
 from players.names import normalise_username, validate_username
 
 logger = logging.getLogger(__name__)
-
-BOARDS: dict[GameMode, Board] = {
-    GameMode.REGULAR: Board.REGULAR,
-    GameMode.IRONMAN: Board.IRONMAN,
-    GameMode.HARDCORE: Board.HARDCORE,
-    GameMode.ULTIMATE: Board.ULTIMATE,
-}
 
 
 # --- Detection (reads the hiscores; writes nothing) ----
@@ -73,7 +67,7 @@ def game_mode_detect(*, username: str, current: GameMode | None = None) -> GameM
     results: dict[GameMode, HiscoresResult] = {}
     while (board := next_board(readings, current=current)) is not None:
         try:
-            result = hiscores_client.fetch(username, BOARDS[board])
+            result = hiscores_client.fetch(username, board_for_game_mode(board))
         except PlayerNotFound:
             readings[board] = None
             continue

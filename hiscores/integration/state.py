@@ -26,6 +26,8 @@ from typing import Any, Protocol, TypeVar
 
 import redis
 
+from osrs_diff.jsonsafe import loads_lenient
+
 T = TypeVar("T")
 State = dict[str, Any]
 Update = Callable[[State | None], tuple[State | None, T]]
@@ -44,12 +46,8 @@ class StateStore(Protocol):
 
 
 def _decode(raw: bytes | str | None) -> State | None:
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None  # a corrupt value resets the state rather than wedging every caller
+    # A corrupt value resets the state rather than wedging every caller.
+    value = loads_lenient(raw)
     return value if isinstance(value, dict) else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from drops.models import Drop, Party
 from drops.selectors import party_list_active
 from hiscores.models import FetchOutcomeCount, Snapshot
 from hiscores.services import COUNTED_OUTCOMES, ROLLUP_HOUR, FetchStatus
+from osrs_diff.jsonsafe import RAW, loads_lenient
 from players.game_modes import GameMode
 from players.models import Player
 from players.schedules import FETCH_TASK, TASK_NAME_PREFIX
@@ -230,15 +230,6 @@ def last_result_of(result: TaskResult | None) -> LastResult | None:
     )
 
 
-def _decode(raw: str | None) -> Any:
-    if raw in (None, ""):
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
 def _short(value: Any) -> str:
     if isinstance(value, list | tuple | dict):
         return f"{len(value)} item{'s' if len(value) != 1 else ''}"
@@ -246,7 +237,7 @@ def _short(value: Any) -> str:
 
 
 def _summary(result: TaskResult) -> str:
-    value = _decode(result.result)
+    value = loads_lenient(result.result, invalid=RAW)
     if result.status == states.SUCCESS:
         if isinstance(value, dict):
             return ", ".join(f"{key}={_short(item)}" for key, item in value.items()) or "done"

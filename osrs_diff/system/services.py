@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import NotFound
+from osrs_diff.jsonsafe import loads_lenient
 from osrs_diff.system import selectors
-
-
-def _json(text: str | None, default: Any) -> Any:
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return default
 
 
 def system_task_run(*, name: str, user: Any = None) -> str:
@@ -31,20 +24,20 @@ def system_task_run(*, name: str, user: Any = None) -> str:
             f"No system task {name!r}. Valid names: {', '.join(valid) or 'none'}.",
             details={"valid_names": valid},
         )
-    headers = _json(task.headers, {})
+    headers = loads_lenient(task.headers, empty={}, invalid={})
     headers = headers if isinstance(headers, dict) else {}
     options: dict[str, Any] = {
         "ignore_result": False,
         "headers": {**headers, "periodic_task_name": task.name},
     }
-    args = _json(task.args, [])
+    args = loads_lenient(task.args, empty=[], invalid=[])
     if args:
         options["args"] = args
     for option in ("queue", "exchange", "routing_key", "priority"):
         value = getattr(task, option)
         if value not in (None, ""):
             options[option] = value
-    kwargs = _json(task.kwargs, {})
+    kwargs = loads_lenient(task.kwargs, empty={}, invalid={})
     return api_task_start(
         task=task.task, kwargs=kwargs if isinstance(kwargs, dict) else {}, user=user, **options
     )

@@ -15,9 +15,9 @@ from tqdm import tqdm
 
 from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.integration.parsing import parse_hiscores
-from hiscores.services import BOARD_FOR_GAME_MODE, FetchStatus, players_track_bulk, snapshot_record
+from hiscores.services import FetchStatus, players_track_bulk, snapshot_record
 from osrs_diff.exceptions import ValidationFailed
-from players.game_modes import GameMode
+from players.game_modes import GameMode, board_for_game_mode
 from players.models import Player
 from players.names import normalise_username, validate_username
 from players.services import GameModeDetection
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         return players
 
     def _apply(self, player: Player, line: ImportLine, bad: list[tuple[int, str]]) -> str | None:
-        board = BOARD_FOR_GAME_MODE[line.game_mode]
+        board = board_for_game_mode(line.game_mode)
         try:
             reading = parse_hiscores(line.body, board=board, fetched_at=line.fetched_at)
         except HiscoresUnavailable as exc:
