@@ -52,6 +52,8 @@ from django_celery_beat.models import (
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from kombu.utils.json import loads
 
+from osrs_diff import db
+
 logger = logging.getLogger(__name__)
 
 SYSTEM_TASK_PREFIX = "system:"
@@ -88,7 +90,7 @@ _Message = namedtuple("_Message", ("name", "task", "args", "kwargs", "options"))
 
 
 def _postgresql() -> bool:
-    return connection.vendor == "postgresql"
+    return db.backend().NATIVE_SQL
 
 
 def _select_rows(queryset: QuerySet) -> list[_Row]:

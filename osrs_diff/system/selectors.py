@@ -10,7 +10,6 @@ from typing import Any
 
 from celery import current_app, states
 from celery import schedules as celery_schedules
-from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +20,7 @@ from drops.models import Drop, Party
 from drops.selectors import party_list_active
 from hiscores.models import FetchOutcomeCount, Snapshot
 from hiscores.services import COUNTED_OUTCOMES, ROLLUP_HOUR, FetchStatus
+from osrs_diff import db
 from osrs_diff.jsonsafe import RAW, loads_lenient
 from players.game_modes import GameMode
 from players.models import Player
@@ -262,15 +262,9 @@ STATS_WINDOW = timedelta(hours=24)
 
 def table_count(model) -> tuple[int, bool]:
     """(rows, estimated): PostgreSQL's statistics for big tables, COUNT(*) for small ones."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        if row and row[0] is not None and row[0] >= EXACT_COUNT_LIMIT:
-            return int(row[0]), True
+    estimate = db.backend().estimated_row_count(model._meta.db_table)
+    if estimate is not None and estimate >= EXACT_COUNT_LIMIT:
+        return estimate, True
     return model.objects.count(), False
 
 
