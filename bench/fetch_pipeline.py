@@ -82,7 +82,7 @@ def bench_throughput(player_count: int, rounds: int) -> list[Figure]:
     from django.conf import settings
 
     from hiscores.integration import shared as hiscores_client
-    from hiscores.integration.fake_server import write_player_file
+    from hiscores.integration.fake_data import write_player_file
     from hiscores.services import board_for, snapshot_record
 
     players = reset_players(player_count, f"{PREFIX}fp")

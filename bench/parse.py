@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 SERVER = """
 import sys, threading
-from hiscores.integration.fake_server import FakeHiscoresServer, write_player_file
+from hiscores.integration.fake_data import write_player_file
+from hiscores.integration.fake_server import FakeHiscoresServer
 from hiscores.integration.catalogue import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
 stats = {k: 5_000_000 + i * 37_000 for i, k in enumerate(SKILL_KEYS[1:])}
 stats.update({k: 100 + i for i, k in enumerate(ACTIVITY_KEYS + BOSS_KEYS)})

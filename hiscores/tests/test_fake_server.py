@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from hiscores.integration import shared as hiscores
 from hiscores.integration.client import HiscoresClient
 from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
-from hiscores.integration.fake_server import player_file_name
+from hiscores.integration.fake_data import player_file_name
 from hiscores.integration.parsing import parse_hiscores
 from hiscores.integration.results import Board
 

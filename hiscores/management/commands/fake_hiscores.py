@@ -7,13 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hiscores.integration.fake_server import (
-    BOARDS,
-    DEFAULT_FAIL_MODES,
-    FAIL_MODES,
-    FakeHiscoresServer,
-    write_sample_players,
-)
+from hiscores.integration.fake_data import BOARDS, write_sample_players
+from hiscores.integration.fake_server import DEFAULT_FAIL_MODES, FAIL_MODES, FakeHiscoresServer
 
 
 class Command(BaseCommand):
