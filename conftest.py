@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-# App fixture modules: hiscores.testing provides `fake_hiscores` (the loopback fake hiscores).
-pytest_plugins = ["hiscores.testing"]
+# Fixture modules: hiscores.integration.testing provides `fake_hiscores` (the loopback fake).
+pytest_plugins = ["hiscores.integration.testing"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

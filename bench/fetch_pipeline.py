@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 def base_stats(index: int) -> dict[str, int]:
-    from hiscores.metrics import BOSS_KEYS, SKILL_KEYS
+    from hiscores.integration.catalogue import BOSS_KEYS, SKILL_KEYS
 
     rng = random.Random(index)
     stats = {key: rng.randint(50_000, 13_000_000) for key in SKILL_KEYS[1:]}
@@ -81,8 +81,8 @@ def bench_throughput(player_count: int, rounds: int) -> list[Figure]:
     import httpx
     from django.conf import settings
 
-    from hiscores import client as hiscores_client
-    from hiscores.fake_server import write_player_file
+    from hiscores.integration import shared as hiscores_client
+    from hiscores.integration.fake_data import write_player_file
     from hiscores.services import board_for, snapshot_record
 
     players = reset_players(player_count, f"{PREFIX}fp")
@@ -163,8 +163,9 @@ def bench_storage() -> list[Figure]:
 
 def bench_dedup(player_count: int) -> list[Figure]:
     """A week of hourly fetches; each player plays 2 consecutive hours a day."""
-    from hiscores.client import Board, parse_hiscores
-    from hiscores.fakes import make_hiscores_body
+    from hiscores.integration.fakes import make_hiscores_body
+    from hiscores.integration.parsing import parse_hiscores
+    from hiscores.integration.results import Board
     from hiscores.services import snapshot_record
 
     players = reset_players(player_count, f"{PREFIX}wk")

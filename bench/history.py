@@ -43,7 +43,7 @@ class Account:
     """A player's values as they grow, turned into snapshot columns like the write path's."""
 
     def __init__(self, rng: random.Random, *, unranked_bosses: int = 0) -> None:
-        from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+        from hiscores.integration.catalogue import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
 
         self.rng = rng
         self.xp = {key: rng.randint(200_000, 8_000_000) for key in SKILL_KEYS[1:]}
@@ -54,7 +54,7 @@ class Account:
             self.scores[key] = None
 
     def progress(self) -> None:
-        from hiscores.metrics import BOSS_KEYS, MAX_SKILL_XP, SKILL_KEYS
+        from hiscores.integration.catalogue import BOSS_KEYS, MAX_SKILL_XP, SKILL_KEYS
 
         for key in self.rng.sample(SKILL_KEYS[1:], 3):
             self.xp[key] = min(MAX_SKILL_XP, self.xp[key] + self.rng.randint(500, 60_000))
@@ -64,8 +64,8 @@ class Account:
             self.scores[key] = (current or 0) + self.rng.randint(1, 8) if current else 5
 
     def columns(self) -> dict[str, int | None]:
-        from hiscores.fakes import synthetic_rank
-        from hiscores.metrics import MetricKind, level_for_xp
+        from hiscores.integration.catalogue import MetricKind, level_for_xp
+        from hiscores.integration.fakes import synthetic_rank
 
         columns: dict[str, int | None] = {}
         total = sum(self.xp.values())
@@ -204,7 +204,7 @@ def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float 
 
 
 def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
-    from hiscores.metrics import get_metric
+    from hiscores.integration.catalogue import get_metric
     from hiscores.models import Snapshot
     from history import charts, selectors
     from players.models import Player

@@ -29,8 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 SERVER = """
 import sys, threading
-from hiscores.fake_server import FakeHiscoresServer, write_player_file
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+from hiscores.integration.fake_data import write_player_file
+from hiscores.integration.fake_server import FakeHiscoresServer
+from hiscores.integration.catalogue import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
 stats = {k: 5_000_000 + i * 37_000 for i, k in enumerate(SKILL_KEYS[1:])}
 stats.update({k: 100 + i for i, k in enumerate(ACTIVITY_KEYS + BOSS_KEYS)})
 write_player_file(sys.argv[1], "Bench Player", stats=stats)
@@ -41,8 +42,8 @@ threading.Event().wait()
 
 
 def realistic_body() -> bytes:
-    from hiscores.fakes import dumps_body, make_hiscores_body
-    from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+    from hiscores.integration.catalogue import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+    from hiscores.integration.fakes import dumps_body, make_hiscores_body
 
     values = {k: 5_000_000 + i * 37_000 for i, k in enumerate(SKILL_KEYS[1:])}
     values.update({k: 100 + i for i, k in enumerate(ACTIVITY_KEYS + BOSS_KEYS)})
@@ -50,7 +51,7 @@ def realistic_body() -> bytes:
 
 
 def bench_parse(seconds: float) -> list[Figure]:
-    from hiscores.client import parse_hiscores
+    from hiscores.integration.parsing import parse_hiscores
 
     body = realistic_body()
     result = parse_hiscores(body)
@@ -91,10 +92,10 @@ def _summary(label: str, times: list[float], cpu: float) -> dict[str, float]:
 def bench_client(requests: int) -> list[Figure]:
     import httpx
 
-    from hiscores.breaker import CircuitBreaker
-    from hiscores.client import HiscoresClient
-    from hiscores.ratelimit import RateLimiter
-    from hiscores.state import LocalStore, RedisStore
+    from hiscores.integration.breaker import CircuitBreaker
+    from hiscores.integration.client import HiscoresClient
+    from hiscores.integration.ratelimit import RateLimiter
+    from hiscores.integration.state import LocalStore, RedisStore
 
     redis_url = os.environ.get("REDIS_URL")
     store = RedisStore(redis_url, prefix="osrs_diff:bench:") if redis_url else LocalStore()

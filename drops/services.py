@@ -28,6 +28,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from drops.models import Drop, Party
+from osrs_diff import db
 from osrs_diff.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def drop_report(
     *, world: int, item_id: int, item_name: str, quantity: int, value: int
 ) -> DropResult:
     """Record one reported drop on its world's party, counting the same drop only once."""
-    report = _report_postgresql if connection.vendor == "postgresql" else _report_portable
+    report = db.pick(native=_report_postgresql, portable=_report_portable)
     return report(world=world, item_id=item_id, item_name=item_name, quantity=quantity, value=value)
 
 

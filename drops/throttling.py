@@ -11,7 +11,6 @@ most one short timeout. Without Redis (embedded mode) the counter lives in the l
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import re
 import threading
@@ -24,11 +23,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from redis.backoff import NoBackoff
 from redis.connection import AbstractConnection
-from redis.exceptions import NoScriptError
 from redis.retry import Retry
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from osrs_diff.http import client_ip
+from osrs_diff.redis_scripts import RedisScript
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +40,13 @@ REDIS_RETRY_SECONDS = 5.0
 _REDIS_TIMEOUT_SECONDS = 0.25
 # INCR and the window's expiry in one atomic command: one round trip, and a counter never
 # outlives its window even when a client dies between the two steps.
-_INCR_SCRIPT = """
+_INCR = RedisScript(
+    """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-_INCR_SHA = hashlib.sha1(_INCR_SCRIPT.encode()).hexdigest()
+)
 
 
 @functools.lru_cache(maxsize=8)
@@ -125,13 +127,7 @@ class _RedisCounter:
 
 
 def _run_incr(connection: AbstractConnection, key: str, ttl: int) -> int:
-    try:
-        connection.send_command("EVALSHA", _INCR_SHA, 1, key, ttl)
-        return connection.read_response()
-    except NoScriptError:
-        # A restarted or flushed Redis forgot the script: EVAL runs it and caches it again.
-        connection.send_command("EVAL", _INCR_SCRIPT, 1, key, ttl)
-        return connection.read_response()
+    return _INCR.run_on_connection(connection, [key], [ttl])
 
 
 redis_counter = _RedisCounter()
@@ -171,16 +167,7 @@ class DropsRateThrottle(BaseThrottle):
     default_scope = "drops"
 
     def get_ident(self, request: Request | HttpRequest) -> str:
-        # DRF's rule, read from META: building request.headers costs more than the count itself.
-        meta = request.META
-        forwarded, remote = meta.get("HTTP_X_FORWARDED_FOR"), meta.get("REMOTE_ADDR")
-        proxies = api_settings.NUM_PROXIES
-        if proxies is not None:
-            if proxies == 0 or forwarded is None:
-                return remote
-            addresses = forwarded.split(",")
-            return addresses[-min(proxies, len(addresses))].strip()
-        return "".join(forwarded.split()) if forwarded else remote
+        return client_ip(request.META, num_proxies=api_settings.NUM_PROXIES)
 
     def allow_request(self, request: Request, view) -> bool:
         scope = getattr(view, "throttle_scope", None) or self.default_scope

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 def _breaker_readiness():
-    from hiscores.breaker import readiness_check
+    from hiscores.integration.shared import readiness_check
 
     return readiness_check()
 

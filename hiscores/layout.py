@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hiscores.metrics import METRICS, MetricKind, get_metric
+from hiscores.integration.catalogue import METRICS, MetricKind, get_metric
 
 SKILL_PARTS = ("rank", "level", "experience")
 SCORE_PARTS = ("rank", "score")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from hiscores.metrics import METRICS, MetricKind
+from hiscores.integration.catalogue import METRICS, MetricKind
 
 
 class Snapshot(models.Model):

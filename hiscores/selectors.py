@@ -11,8 +11,9 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from hiscores import layout
-from hiscores.metrics import MetricKind, combat_level
+from hiscores.integration.catalogue import MetricKind, combat_level
 from hiscores.models import FetchOutcomeCount, Snapshot
+from hiscores.outcomes import COUNTED_OUTCOMES, ROLLUP_HOUR
 from osrs_diff.db import table_count
 from players.models import Player
 
@@ -139,8 +140,6 @@ def snapshot_count() -> tuple[int, bool]:
 
 def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
     """Fetch outcomes counted since the start of the hour of `since` (all of them without)."""
-    from hiscores.services import COUNTED_OUTCOMES, ROLLUP_HOUR
-
     rows = FetchOutcomeCount.objects.all()
     if since is not None:
         hour = since.replace(minute=0, second=0, microsecond=0)
@@ -155,7 +154,6 @@ def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
 
 def hiscores_limits_state() -> dict[str, Any]:
     """The shared hiscores rate limiter and circuit breaker, as the operations stats show them."""
-    from hiscores.breaker import breaker_state
-    from hiscores.ratelimit import limiter_state
+    from hiscores.integration.shared import breaker_state, limiter_state
 
     return {"rate_limiter": limiter_state(), "circuit_breaker": breaker_state()}

@@ -10,6 +10,7 @@ one player, so the second one compares with the first one's row and finds nothin
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,30 +21,27 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from hiscores import layout, rows
-from hiscores.client import Board, HiscoresResult, HiscoresUnavailable, PlayerNotFound
-from hiscores.client import fetch as hiscores_fetch
-from hiscores.metrics import DECREASABLE_KEYS
+from hiscores.integration.catalogue import DECREASABLE_KEYS
+from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
+from hiscores.integration.results import Board, HiscoresResult
+from hiscores.integration.shared import fetch as hiscores_fetch
 from hiscores.models import FetchOutcomeCount, Snapshot
-from players.game_modes import GameMode
-from players.models import Player
+from hiscores.outcomes import (
+    COUNTED_OUTCOMES,
+    FETCH_OUTCOME_RETENTION,
+    ROLLUP_HOUR,
+    FetchStatus,
+)
+from players.game_modes import GameMode, board_for_game_mode
+from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
+from players.services import (
+    GameModeDetection,
+    PlayerCreation,
+    player_create,
+    players_create_bulk,
+)
 
 logger = logging.getLogger(__name__)
-
-BOARD_FOR_GAME_MODE: dict[str, Board] = {
-    GameMode.REGULAR: Board.REGULAR,
-    GameMode.IRONMAN: Board.IRONMAN,
-    GameMode.HARDCORE: Board.HARDCORE,
-    GameMode.ULTIMATE: Board.ULTIMATE,
-}
-
-
-class FetchStatus:
-    SUCCESS = "success"
-    UNCHANGED = "unchanged"
-    NOT_FOUND = "not_found"
-    UNAVAILABLE = "unavailable"
-    REJECTED = "rejected"
-    SKIPPED = "skipped"  # paused, deleted or unknown player: nothing was fetched
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class FetchOutcome:
 
 
 def board_for(player: Player) -> Board:
-    return BOARD_FOR_GAME_MODE[player.game_mode]
+    return board_for_game_mode(player.game_mode)
 
 
 def snapshot_fetch(*, player_id: int) -> FetchOutcome:
@@ -317,17 +315,6 @@ def snapshot_record_unavailable(*, player_id: int, error: HiscoresUnavailable) -
 
 # --- Fetch outcome counts (GET /system/stats, /metrics) ----
 
-COUNTED_OUTCOMES = (
-    FetchStatus.SUCCESS,
-    FetchStatus.UNCHANGED,
-    FetchStatus.NOT_FOUND,
-    FetchStatus.UNAVAILABLE,
-    FetchStatus.REJECTED,
-)
-# Hourly rows kept this long; older ones are folded into the ROLLUP_HOUR row of their outcome.
-FETCH_OUTCOME_RETENTION = timedelta(days=8)
-ROLLUP_HOUR = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 def _hour_start(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
@@ -375,3 +362,41 @@ def fetch_outcome_record(*, outcome: str, at: datetime | None = None) -> None:
                 _outcome_add(cursor, hour=ROLLUP_HOUR, outcome=outcome, amount=folded)
     except DatabaseError as exc:
         logger.warning("could not count fetch outcome %s: %s", outcome, exc)
+
+
+# --- Tracking: a new player and its first snapshot, committed together ----
+
+
+def _record_first_snapshot(player: Player, detection: GameModeDetection) -> None:
+    """The detection already read the player's own board: that reading is the first snapshot."""
+    reading = detection.results.get(detection.mode)
+    if reading is not None:
+        snapshot_record(player_id=player.pk, reading=reading)
+
+
+def player_track(
+    *,
+    username: str,
+    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
+    detection: GameModeDetection | None = None,
+) -> PlayerCreation:
+    """Track a player: detect its mode, store it, its schedule and first snapshot atomically."""
+    return player_create(
+        username=username,
+        fetch_interval_minutes=fetch_interval_minutes,
+        detection=detection,
+        on_created=_record_first_snapshot,
+    )
+
+
+def players_track_bulk(
+    *,
+    detections: Sequence[tuple[str, GameModeDetection]],
+    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
+) -> list[Player]:
+    """Track many detected players at once, each with its first snapshot (one transaction)."""
+    return players_create_bulk(
+        detections=detections,
+        fetch_interval_minutes=fetch_interval_minutes,
+        on_created=_record_first_snapshot,
+    )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 
 from hiscores import services
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
+from players.schedules import FETCH_TASK
 
 logger = logging.getLogger(__name__)
 
-FETCH_PLAYER = "hiscores.fetch_player"
 MAX_FETCH_RETRIES = 5
 # A retried task waits unacknowledged in the worker; keep every countdown well under the Redis
 # broker's visibility timeout (300 s) or the message would be delivered twice.
@@ -22,8 +21,18 @@ RETRY_BACKOFF_MAX_SECONDS = 120
 
 # Scheduled fetches run thousands of times a day: their results are not stored. The API's manual
 # fetch sends with ignore_result=False so GET /tasks/{id} can show the outcome.
+# Retries live here, not in the client (which makes one attempt): a transient failure is retried
+# with exponential backoff and full jitter; the last attempt records "unavailable" instead.
 @shared_task(
-    bind=True, name=FETCH_PLAYER, acks_late=True, ignore_result=True, max_retries=MAX_FETCH_RETRIES
+    bind=True,
+    name=FETCH_TASK,  # the string every player's PeriodicTask row stores
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(HiscoresUnavailable,),
+    retry_backoff=RETRY_BACKOFF_FACTOR_SECONDS,
+    retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=MAX_FETCH_RETRIES,
 )
 def fetch_player(self, player_id: int) -> dict:
     """Fetch one player's hiscores and store a snapshot if they progressed (idempotent)."""
@@ -38,17 +47,11 @@ def fetch_player(self, player_id: int) -> dict:
     try:
         return services.snapshot_fetch(player_id=player_id).as_dict()
     except HiscoresUnavailable as exc:
-        if self.request.retries >= self.max_retries:
-            logger.warning("fetch of player %s gave up after retries: %s", player_id, exc)
-            return services.snapshot_record_unavailable(player_id=player_id, error=exc).as_dict()
-        countdown = get_exponential_backoff_interval(
-            factor=RETRY_BACKOFF_FACTOR_SECONDS,
-            retries=self.request.retries,
-            maximum=RETRY_BACKOFF_MAX_SECONDS,
-            full_jitter=True,
-        )
-        logger.info("fetch of player %s unavailable (%s); retry in %ss", player_id, exc, countdown)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        if self.request.retries < self.max_retries:
+            logger.info("fetch of player %s unavailable (%s); retrying", player_id, exc)
+            raise  # autoretry_for: retried with backoff and jitter
+        logger.warning("fetch of player %s gave up after retries: %s", player_id, exc)
+        return services.snapshot_record_unavailable(player_id=player_id, error=exc).as_dict()
 
 
 def _request_header(request, name: str):

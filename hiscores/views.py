@@ -3,23 +3,52 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hiscores import selectors, serializers
-from hiscores.ratelimit import estimated_wait_seconds
+from hiscores import selectors, serializers, services
+from hiscores.integration.shared import estimated_wait_seconds, web_deadline
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import NotFound
 from players.models import Player
 from players.selectors import player_get
+from players.serializers import PlayerCreateSerializer, PlayerSerializer
+from players.views import PlayerListView
 
 # Typical time of one fetch once the rate limiter lets it through (one request, parse, store).
 FETCH_SECONDS_ESTIMATE = 1.0
+
+
+class PlayerListCreateView(PlayerListView):
+    """List tracked players, or track a new one (its first snapshot is stored with it)."""
+
+    @extend_schema(
+        request=PlayerCreateSerializer,
+        responses={
+            201: PlayerSerializer,
+            400: OpenApiResponse(description="Invalid name or interval."),
+            404: OpenApiResponse(description="player_not_found: no hiscores board knows it."),
+            409: OpenApiResponse(description="Already tracked (in any spelling)."),
+            502: OpenApiResponse(description="hiscores_unavailable: nothing was stored."),
+            503: OpenApiResponse(description="rate_limited (Retry-After), or our side is down."),
+        },
+        tags=["players"],
+    )
+    def post(self, request: Request) -> Response:
+        data = PlayerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with web_deadline():  # one attempt per board; 502/503 at once, never a retry sleep
+            creation = services.player_track(**data.validated_data)
+        return Response(
+            PlayerSerializer(creation.player).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/players/{creation.player.username}"},
+        )
 
 
 class PlayerFetchView(APIView):

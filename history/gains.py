@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hiscores.integration.catalogue import METRICS, OVERALL, MetricKind
 from hiscores.layout import MetricValue  # one metric of a stored row (hiscores.layout owns it)
-from hiscores.metrics import METRICS, OVERALL, MetricKind
 
 RATE_DIGITS = 2
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,13 +25,20 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from hiscores import layout
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS, Metric, MetricKind, get_metric
+from hiscores.integration.catalogue import (
+    ACTIVITY_KEYS,
+    BOSS_KEYS,
+    SKILL_KEYS,
+    Metric,
+    MetricKind,
+    get_metric,
+)
 from hiscores.models import Snapshot
 from hiscores.selectors import snapshot_in_force_sql, snapshots_in_force_at
 from history import gains
+from osrs_diff import db
 from osrs_diff.exceptions import NotFound
 from players.models import Player
 
@@ -162,8 +169,7 @@ def player_progress_between(
     for row in rows:
         if isinstance(row["extra"], str):  # Django has the drivers hand JSON back as text
             row["extra"] = json.loads(row["extra"])
-        if connection.vendor != "postgresql":  # SQLite: naive timestamps
-            row["fetched_at"] = _aware(row["fetched_at"])
+        row["fetched_at"] = db.backend().aware(row["fetched_at"])
     if not rows:
         raise _no_snapshot(player, end)
     # Rows are at most: in force at start (<= start), first after start, in force at end.
@@ -298,8 +304,8 @@ def player_metric_history(
     if not rows:
         raise _no_snapshot(player, end)
 
-    if connection.vendor != "postgresql":  # SQLite hands raw timestamps back naive (or as text)
-        rows = [(_aware(at), *rest) for at, *rest in rows]
+    aware = db.backend().aware
+    rows = [(aware(at), *rest) for at, *rest in rows]
     timeline = [
         TimelinePoint(at=at, value=v, rank=r, level=lv if is_skill else None)
         for at, v, r, lv in rows
@@ -317,11 +323,6 @@ def player_metric_history(
         ),
         timeline=timeline,
     )
-
-
-def _aware(at: datetime | str) -> datetime:
-    moment = parse_datetime(at) if isinstance(at, str) else at
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- Leaderboard: top gainers among tracked players ------------------------------------------
@@ -362,7 +363,7 @@ def leaderboard_page(
     other databases (SQLite under `make run`) use the portable ORM form of the same query.
     """
     if portable is None:
-        portable = connection.vendor != "postgresql"
+        portable = not db.backend().NATIVE_SQL
     fetch = _leaderboard_orm if portable else _leaderboard_postgresql
     column = layout.column_for(metric.key, layout.value_part(metric.kind))
     rows, total = fetch(

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from hiscores.metrics import MetricKind
+from hiscores.integration.catalogue import MetricKind
 from history import charts, selectors, serializers
 from osrs_diff.exceptions import NotFound
 from players.selectors import player_get

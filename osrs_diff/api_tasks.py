@@ -7,7 +7,6 @@ django-celery-results; a recorded task without a result row yet is PENDING.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from osrs_diff.exceptions import NotFound, UpstreamUnavailable
+from osrs_diff.jsonsafe import RAW, loads_lenient
 from osrs_diff.models import ApiTask
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def api_task_status(*, task_id: str) -> ApiTaskStatus:
         state, result, date_done = "PENDING", None, None
     else:
         state, date_done = row.status, row.date_done
-        result = _decode(row.result)
+        result = loads_lenient(row.result, invalid=RAW)
         if state == "FAILURE" and isinstance(result, dict):
             # Celery stores the exception; show its type and message, never a traceback.
             result = {"error": result.get("exc_type"), "message": _message(result)}
@@ -96,15 +96,6 @@ def api_task_status(*, task_id: str) -> ApiTaskStatus:
         created_at=record.created_at,
         date_done=date_done if state in ("SUCCESS", "FAILURE", "REVOKED") else None,
     )
-
-
-def _decode(raw: str | None) -> Any:
-    if raw in (None, ""):
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
 
 
 def _message(result: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ translated here, so views never build error bodies by hand.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -149,8 +150,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
 
     if isinstance(exc, ServiceError):
+        # A 503 that knows when to come back says so (e.g. a full hiscores politeness queue).
+        retry_after = getattr(exc, "retry_after", None)
+        if exc.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
         return Response(
-            error_body(exc.error_code, exc.message, exc.details), status=exc.status_code
+            error_body(exc.error_code, exc.message, exc.details),
+            status=exc.status_code,
+            headers=headers,
         )
     if isinstance(exc, drf_exceptions.APIException):
         if getattr(exc, "auth_header", None):

@@ -1,6 +1,9 @@
-"""Shared httpx client factory: explicit timeouts and a descriptive User-Agent."""
+"""HTTP helpers: the shared httpx client factory (outbound) and the client address (inbound)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -23,3 +26,18 @@ def build_http_client(
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=10),
         follow_redirects=False,
     )
+
+
+def client_ip(meta: Mapping[str, Any], *, num_proxies: int | None) -> str:
+    """The client's address from request META, by DRF's `NUM_PROXIES` rule.
+
+    With `num_proxies` set, the X-Forwarded-For entry our own proxies added (REMOTE_ADDR when
+    there is none, or when 0); unset, the whole X-Forwarded-For (spaces removed) or REMOTE_ADDR.
+    """
+    forwarded, remote = meta.get("HTTP_X_FORWARDED_FOR"), meta.get("REMOTE_ADDR", "")
+    if num_proxies is not None:
+        if num_proxies == 0 or not forwarded:
+            return remote
+        addresses = forwarded.split(",")
+        return addresses[-min(num_proxies, len(addresses))].strip()
+    return "".join(forwarded.split()) if forwarded else remote

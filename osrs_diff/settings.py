@@ -331,7 +331,12 @@ OSRS_HISCORES_RATE = env.float("OSRS_HISCORES_RATE", default=0.5)
 OSRS_HISCORES_MAX_WAIT = env.float("OSRS_HISCORES_MAX_WAIT", default=30.0)
 OSRS_HISCORES_CONNECT_TIMEOUT = env.float("OSRS_HISCORES_CONNECT_TIMEOUT", default=5.0)
 OSRS_HISCORES_READ_TIMEOUT = env.float("OSRS_HISCORES_READ_TIMEOUT", default=10.0)
-# Seconds before each retry of a transient failure (one retry per entry), +/- jitter (fraction).
+# A web request that needs the hiscores (POST /players, update-game-mode, the admin's add form and
+# "check game mode") answers within this many seconds: one attempt per board, a rate-limit slot
+# only if it fits, else 502 hiscores_unavailable / 503 rate_limited.
+OSRS_HISCORES_WEB_DEADLINE = env.float("OSRS_HISCORES_WEB_DEADLINE", default=8.0)
+# No longer used: the client makes one attempt per call and the Celery tasks retry with their own
+# backoff. Still read (and still accepted in .env files) so existing configurations keep working.
 OSRS_HISCORES_RETRY_DELAYS = [
     float(d)
     for d in env.list("OSRS_HISCORES_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])

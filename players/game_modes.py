@@ -14,12 +14,28 @@ from enum import StrEnum
 
 from django.db import models
 
+from hiscores.integration.results import Board
+
 
 class GameMode(models.TextChoices):
     REGULAR = "regular", "Regular"
     IRONMAN = "ironman", "Ironman"
     HARDCORE = "hardcore", "Hardcore ironman"
     ULTIMATE = "ultimate", "Ultimate ironman"
+
+
+# The board each mode's stats are read from (the one owner of this mapping).
+BOARD_FOR_GAME_MODE: dict[str, Board] = {
+    GameMode.REGULAR: Board.REGULAR,
+    GameMode.IRONMAN: Board.IRONMAN,
+    GameMode.HARDCORE: Board.HARDCORE,
+    GameMode.ULTIMATE: Board.ULTIMATE,
+}
+
+
+def board_for_game_mode(mode: str) -> Board:
+    """The hiscores board of a game mode."""
+    return BOARD_FOR_GAME_MODE[mode]
 
 
 UNRANKED = -1

@@ -26,10 +26,12 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
 from osrs_diff.beat.api import next_run_at
+from osrs_diff.jsonsafe import loads_lenient
 from players.models import Player
 
 logger = logging.getLogger(__name__)
 
+# The fetch task's name (hiscores.tasks.fetch_player registers under it; rows store the string).
 FETCH_TASK = "hiscores.fetch_player"
 TASK_NAME_PREFIX = "players.fetch_hiscores:"
 _NAME_PATTERN = re.compile(rf"^{re.escape(TASK_NAME_PREFIX)}(\d+)$")
@@ -100,13 +102,6 @@ def _interval_seconds(task: PeriodicTask) -> float | None:
 # --- Desired state ----
 
 
-def _loads(text: str | None, default: Any) -> Any:
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return None  # unreadable JSON always counts as drift
-
-
 def differences(
     task: PeriodicTask, player: Player, interval: IntervalSchedule, *, now: datetime
 ) -> dict[str, Any]:
@@ -121,9 +116,9 @@ def differences(
     for other in ("crontab", "solar", "clocked"):
         if getattr(task, f"{other}_id") is not None:
             diff[other] = None
-    if _loads(task.args, []) != []:
+    if loads_lenient(task.args, empty=[]) != []:
         diff["args"] = "[]"
-    if _loads(task.kwargs, {}) != {"player_id": player.pk}:
+    if loads_lenient(task.kwargs, empty={}) != {"player_id": player.pk}:
         diff["kwargs"] = json.dumps({"player_id": player.pk})
     # A fetch still queued when the next one is due is pointless: let the broker drop it.
     expire_seconds = player.fetch_interval_minutes * 60
@@ -297,7 +292,7 @@ def _task_player_id(task: PeriodicTask) -> int | None:
     match = _NAME_PATTERN.match(task.name)
     if match:
         return int(match.group(1))
-    kwargs = _loads(task.kwargs, {})
+    kwargs = loads_lenient(task.kwargs, empty={})
     if task.task == FETCH_TASK and isinstance(kwargs, dict):
         value = kwargs.get("player_id")
         if isinstance(value, int):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,15 +11,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hiscores import client as hiscores_client
-from hiscores.client import Board, HiscoresError, HiscoresResult, PlayerNotFound
-from hiscores.services import snapshot_record
+from hiscores.integration import shared as hiscores_client
+from hiscores.integration.errors import HiscoresError, PlayerNotFound
+from hiscores.integration.results import HiscoresResult
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
 from players import schedules
 from players.game_modes import (
     UNRANKED,
     GameMode,
     Outcome,
+    board_for_game_mode,
     detect_game_mode,
     next_board,
     resolve_transition,
@@ -34,13 +35,6 @@ from players.models import (
 from players.names import normalise_username, validate_username
 
 logger = logging.getLogger(__name__)
-
-BOARDS: dict[GameMode, Board] = {
-    GameMode.REGULAR: Board.REGULAR,
-    GameMode.IRONMAN: Board.IRONMAN,
-    GameMode.HARDCORE: Board.HARDCORE,
-    GameMode.ULTIMATE: Board.ULTIMATE,
-}
 
 
 # --- Detection (reads the hiscores; writes nothing) ----
@@ -73,7 +67,7 @@ def game_mode_detect(*, username: str, current: GameMode | None = None) -> GameM
     results: dict[GameMode, HiscoresResult] = {}
     while (board := next_board(readings, current=current)) is not None:
         try:
-            result = hiscores_client.fetch(username, BOARDS[board])
+            result = hiscores_client.fetch(username, board_for_game_mode(board))
         except PlayerNotFound:
             readings[board] = None
             continue
@@ -93,6 +87,10 @@ def game_mode_detect(*, username: str, current: GameMode | None = None) -> GameM
 
 
 # --- Create ----
+
+
+# Called with the new player and its detection inside the creating transaction.
+OnCreated = Callable[[Player, "GameModeDetection"], None]
 
 
 @dataclass(frozen=True)
@@ -133,8 +131,13 @@ def player_create(
     username: str,
     fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
     detection: GameModeDetection | None = None,
+    on_created: OnCreated | None = None,
 ) -> PlayerCreation:
-    """Track a player: detect its mode, then store it and its PeriodicTask in one transaction."""
+    """Store a player and its PeriodicTask in one transaction, after detecting its mode.
+
+    `on_created(player, detection)` runs inside that transaction (the caller's writes that must
+    commit or roll back with the player, e.g. its first snapshot).
+    """
     name = validate_username(username)
     key = normalise_username(name)
     interval = validate_fetch_interval(fetch_interval_minutes)
@@ -156,7 +159,8 @@ def player_create(
                 created_at=now,
             )
             schedules.player_schedule_sync(player=player, now=now)
-            _record_first_snapshot(player=player, detection=detection)
+            if on_created is not None:
+                on_created(player, detection)
     except IntegrityError:
         if conflict := _already_tracked(key):  # lost a race with another request
             raise conflict from None
@@ -165,21 +169,16 @@ def player_create(
     return PlayerCreation(player=player, detection=detection)
 
 
-def _record_first_snapshot(*, player: Player, detection: GameModeDetection) -> None:
-    """The detection already read the player's own board: that reading is the first snapshot."""
-    reading = detection.results.get(detection.mode)
-    if reading is not None:
-        snapshot_record(player_id=player.pk, reading=reading)
-
-
 def players_create_bulk(
     *,
     detections: Sequence[tuple[str, GameModeDetection]],
     fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
+    on_created: OnCreated | None = None,
 ) -> list[Player]:
-    """Track many detected players at once (one insert each for players and tasks).
+    """Store many detected players at once (one insert each for players and tasks).
 
     Names already tracked (also by a concurrent request) are skipped, not errors.
+    `on_created(player, detection)` runs for each new player inside the transaction.
     """
     interval = validate_fetch_interval(fetch_interval_minutes)
     now = timezone.now()
@@ -210,8 +209,9 @@ def players_create_bulk(
             .order_by("pk")
         )
         schedules.schedules_create_bulk(players=created, now=now)
-        for player in created:
-            _record_first_snapshot(player=player, detection=detection_by_key[player.username_key])
+        if on_created is not None:
+            for player in created:
+                on_created(player, detection_by_key[player.username_key])
     return created
 
 

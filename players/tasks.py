@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
 from osrs_diff.beat.api import system_task_name
 from players import selectors, services
 from players.models import Player

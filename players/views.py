@@ -10,12 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hiscores.integration.shared import web_deadline
 from osrs_diff.api_tasks import api_task_start
 from players import selectors, services, tasks
 from players.game_modes import GameMode
 from players.serializers import (
     GameModeCheckSerializer,
-    PlayerCreateSerializer,
     PlayerSerializer,
     PlayerUpdateSerializer,
     ScheduleSerializer,
@@ -34,8 +34,8 @@ class PlayerFilter(django_filters.FilterSet):
         return selectors.players_matching(queryset, search=value)
 
 
-class PlayerListCreateView(generics.ListAPIView):
-    """List tracked players, or track a new one."""
+class PlayerListView(generics.ListAPIView):
+    """List tracked players (`hiscores.views.PlayerListCreateView` adds tracking a new one)."""
 
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
@@ -46,28 +46,6 @@ class PlayerListCreateView(generics.ListAPIView):
     @extend_schema(tags=TAGS)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
-
-    @extend_schema(
-        request=PlayerCreateSerializer,
-        responses={
-            201: PlayerSerializer,
-            400: OpenApiResponse(description="Invalid name or interval."),
-            404: OpenApiResponse(description="player_not_found: no hiscores board knows it."),
-            409: OpenApiResponse(description="Already tracked (in any spelling)."),
-            502: OpenApiResponse(description="The hiscores answered unusably."),
-            503: OpenApiResponse(description="hiscores_unavailable: nothing was stored."),
-        },
-        tags=TAGS,
-    )
-    def post(self, request: Request) -> Response:
-        data = PlayerCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        creation = services.player_create(**data.validated_data)
-        return Response(
-            PlayerSerializer(creation.player).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/players/{creation.player.username}"},
-        )
 
 
 class PlayerDetailView(APIView):
@@ -116,12 +94,15 @@ class PlayerGameModeUpdateView(APIView):
         request=None,
         responses={
             200: GameModeCheckSerializer,
-            503: OpenApiResponse(description="hiscores_unavailable: the mode stays."),
+            502: OpenApiResponse(description="hiscores_unavailable: the mode stays."),
+            503: OpenApiResponse(description="rate_limited (Retry-After), or our side is down."),
         },
         tags=TAGS,
     )
     def post(self, request: Request, username: str) -> Response:
-        check = services.player_game_mode_update(player=selectors.player_get(username=username))
+        player = selectors.player_get(username=username)
+        with web_deadline():  # one attempt per board; 502/503 at once, never a retry sleep
+            check = services.player_game_mode_update(player=player)
         return Response(
             GameModeCheckSerializer(
                 {

@@ -25,8 +25,9 @@ from factory.django import DjangoModelFactory
 
 from drops.models import Drop, Party
 from hiscores import layout
-from hiscores.client import Board, HiscoresResult, parse_hiscores
-from hiscores.fakes import make_hiscores_body
+from hiscores.integration.fakes import make_hiscores_body
+from hiscores.integration.parsing import parse_hiscores
+from hiscores.integration.results import Board, HiscoresResult
 from hiscores.models import Snapshot
 from hiscores.services import snapshot_record
 from players import schedules

@@ -3,9 +3,10 @@ import logging
 import pytest
 from django.conf import settings
 
-from hiscores.breaker import CircuitBreaker
-from hiscores.client import HiscoresUnavailable, reset_client
-from hiscores.state import FileStore, RedisStore
+from hiscores.integration.breaker import CircuitBreaker
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.shared import reset_client
+from hiscores.integration.state import FileStore, RedisStore
 
 
 class Clock:
@@ -120,7 +121,7 @@ def test_a_lost_probe_frees_the_slot_after_its_timeout(store, clock):
 
 def test_every_transition_is_logged(store, clock, caplog):
     breaker = make(store, clock)
-    with caplog.at_level(logging.WARNING, logger="hiscores.breaker"):
+    with caplog.at_level(logging.WARNING, logger="hiscores.integration.breaker"):
         fail(breaker, 5)
         clock.now += 30
         breaker.before_request()
@@ -139,7 +140,7 @@ def test_an_unreachable_store_fails_closed(clock):
 
 @pytest.mark.django_db
 def test_readiness_shows_the_breaker_without_failing_the_service(api_client):
-    from hiscores.breaker import get_breaker
+    from hiscores.integration.shared import get_breaker
 
     reset_client()
     breaker = get_breaker()
@@ -157,15 +158,14 @@ def test_readiness_shows_the_breaker_without_failing_the_service(api_client):
 
 
 def test_embedded_mode_keeps_the_state_in_files(settings, tmp_path):
-    from hiscores.breaker import breaker_state
-    from hiscores.ratelimit import limiter_state
+    from hiscores.integration.shared import breaker_state, limiter_state
 
     settings.REDIS_URL = None
     settings.VAR_DIR = tmp_path
 
     assert breaker_state()["backend"] == "file"
     assert limiter_state()["backend"] == "file"
-    from hiscores.breaker import get_breaker
+    from hiscores.integration.shared import get_breaker
 
     get_breaker().record_failure()
     assert (tmp_path / "hiscores" / "breaker.json").exists()

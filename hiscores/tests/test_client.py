@@ -1,20 +1,18 @@
 import pickle
+import time
 
 import httpx
 import pytest
 import respx
 import time_machine
 
-from hiscores.breaker import CircuitBreaker
-from hiscores.client import (
-    Board,
-    HiscoresClient,
-    HiscoresUnavailable,
-    PlayerNotFound,
-)
-from hiscores.fakes import dumps_body, make_hiscores_body
-from hiscores.ratelimit import RateLimiter
-from hiscores.state import LocalStore
+from hiscores.integration.breaker import CircuitBreaker
+from hiscores.integration.client import HiscoresClient
+from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
+from hiscores.integration.fakes import dumps_body, make_hiscores_body
+from hiscores.integration.ratelimit import RateLimiter
+from hiscores.integration.results import Board
+from hiscores.integration.state import LocalStore
 from osrs_diff.exceptions import ServiceError
 
 BASE = "https://hiscores.test"
@@ -40,14 +38,9 @@ def breaker():
 
 
 @pytest.fixture
-def client(sleeps, breaker):
+def client(breaker):
     c = HiscoresClient(
-        base_url=BASE,
-        user_agent="osrs-diff-tests/1.0 (ops@example.com)",
-        retry_delays=(2, 4, 8, 16, 32),
-        retry_jitter=0,
-        breaker=breaker,
-        sleep=sleeps,
+        base_url=BASE, user_agent="osrs-diff-tests/1.0 (ops@example.com)", breaker=breaker
     )
     yield c
     c.close()
@@ -116,64 +109,64 @@ TRANSIENT = [
 
 @respx.mock
 @pytest.mark.parametrize(("answer", "reason"), TRANSIENT)
-def test_transient_failures_are_retried_with_backoff_then_raised(client, sleeps, answer, reason):
+def test_a_transient_failure_is_one_attempt_then_raised_without_sleeping(client, answer, reason):
     route = respx.get(URL)
     if isinstance(answer, Exception):
         route.side_effect = answer
     else:
         route.respond(**answer)
-    client.breaker.threshold = 100  # this test is about retries, not the breaker
 
     with pytest.raises(HiscoresUnavailable) as exc:
         client.fetch("zezima")
 
     assert exc.value.reason == reason
-    assert exc.value.status_code == 503 and exc.value.error_code == "hiscores_unavailable"
-    assert route.call_count == 6  # one attempt and five retries
-    assert sleeps == [2, 4, 8, 16, 32]
+    assert exc.value.status_code == 502 and exc.value.error_code == "hiscores_unavailable"
+    # One attempt; a reset connection is retried once at once (a stale keep-alive connection).
+    assert route.call_count == (2 if isinstance(answer, httpx.RemoteProtocolError) else 1)
+    assert client.breaker.state()["consecutive_failures"] == 1
 
 
 @respx.mock
-def test_it_recovers_when_a_retry_succeeds(client, sleeps):
+def test_a_reset_connection_is_retried_once_immediately(client):
     route = respx.get(URL)
-    route.side_effect = [
-        httpx.Response(503),
-        httpx.Response(200, html="<html>busy</html>"),
-        httpx.Response(200, content=BODY),
-    ]
+    route.side_effect = [httpx.ReadError("connection reset"), httpx.Response(200, content=BODY)]
 
     result = client.fetch("zezima")
 
-    assert result.skills["attack"].experience == 1_000_000
-    assert route.call_count == 3 and sleeps == [2, 4]
-    assert client.breaker.state()["consecutive_failures"] == 0  # the success reset the streak
-
-
-def test_backoff_has_jitter_within_bounds():
-    values = iter([0.0, 1.0, 0.5])
-    c = HiscoresClient(base_url=BASE, retry_jitter=0.25, rng=lambda: next(values))
-    assert c.backoff_delay(0) == 1.5  # 2 s - 25 %
-    assert c.backoff_delay(1) == 5.0  # 4 s + 25 %
-    assert c.backoff_delay(4) == 32.0
-    c.close()
+    assert result.skills["attack"].experience == 1_000_000 and route.call_count == 2
+    assert client.breaker.state()["consecutive_failures"] == 0
 
 
 @respx.mock
-def test_a_longer_retry_after_is_honoured(client, sleeps):
-    route = respx.get(URL)
-    route.side_effect = [
-        httpx.Response(429, headers={"Retry-After": "7"}),
-        httpx.Response(429, headers={"Retry-After": "3600"}),
-        httpx.Response(200, content=BODY),
-    ]
-    client.fetch("zezima")
-    assert sleeps == [7, 60]  # capped at max_retry_after
+def test_the_client_never_sleeps_on_a_retry_after(client, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: pytest.fail("the client slept"))
+    respx.get(URL).respond(429, headers={"Retry-After": "7"})
+    with pytest.raises(HiscoresUnavailable) as exc:
+        client.fetch("zezima")
+    assert exc.value.retry_after == 7
 
 
 @respx.mock
-def test_the_breaker_opens_after_five_failures_fails_fast_and_recovers(sleeps):
+def test_a_deadline_caps_the_rate_limit_wait_and_answers_rate_limited(sleeps):
+    limiter = RateLimiter(store=LocalStore(), rate=0.5, max_wait=30, sleep=sleeps)
+    client = HiscoresClient(base_url=BASE, limiter=limiter)
+    route = respx.get(URL).respond(200, content=BODY)
+
+    with time_machine.travel("2026-11-20 12:00:00Z", tick=False):
+        for name in "abc":
+            client.fetch(name)  # slots now, in 2 s and in 4 s (sleeps are recorded only)
+        with pytest.raises(HiscoresUnavailable) as exc:
+            client.fetch("d", deadline=time.monotonic() + 5)  # slot in 6 s: past the deadline
+    assert exc.value.reason == "rate_limited" and exc.value.retry_after == 6.0
+    assert exc.value.status_code == 503 and exc.value.error_code == "rate_limited"
+    assert route.call_count == 3
+    client.close()
+
+
+@respx.mock
+def test_the_breaker_opens_after_five_failures_fails_fast_and_recovers():
     breaker = CircuitBreaker(store=LocalStore(), threshold=5, cooldown=30)
-    client = HiscoresClient(base_url=BASE, retry_delays=(), breaker=breaker, sleep=sleeps)
+    client = HiscoresClient(base_url=BASE, breaker=breaker)
     route = respx.get(URL).respond(503)
 
     with time_machine.travel("2026-11-20 12:00:00Z", tick=False) as traveller:
@@ -218,25 +211,11 @@ def test_the_breaker_opens_after_five_failures_fails_fast_and_recovers(sleeps):
 
 
 @respx.mock
-def test_retries_stop_as_soon_as_the_breaker_opens(client, sleeps):
-    route = respx.get(URL).respond(500)
-
-    with pytest.raises(HiscoresUnavailable) as exc:
-        client.fetch("zezima")
-
-    assert exc.value.reason == "circuit_open"
-    assert route.call_count == 5  # the sixth attempt was refused by the open breaker
-    assert sleeps == [2, 4, 8, 16, 32]
-
-
-@respx.mock
 def test_an_open_breaker_does_not_take_a_rate_limit_slot(sleeps):
     store = LocalStore()
     breaker = CircuitBreaker(store=store, threshold=1)
     limiter = RateLimiter(store=store, rate=0.5, max_wait=10, sleep=sleeps)
-    client = HiscoresClient(
-        base_url=BASE, retry_delays=(), breaker=breaker, limiter=limiter, sleep=sleeps
-    )
+    client = HiscoresClient(base_url=BASE, breaker=breaker, limiter=limiter)
     respx.get(URL).respond(503)
     with time_machine.travel("2026-11-20 12:00:00Z", tick=False):
         with pytest.raises(HiscoresUnavailable):
@@ -251,7 +230,7 @@ def test_an_open_breaker_does_not_take_a_rate_limit_slot(sleeps):
 @respx.mock
 def test_a_full_rate_limit_queue_fails_without_sending(sleeps):
     limiter = RateLimiter(store=LocalStore(), rate=0.5, max_wait=3, sleep=sleeps)
-    client = HiscoresClient(base_url=BASE, limiter=limiter, sleep=sleeps)
+    client = HiscoresClient(base_url=BASE, limiter=limiter)
     route = respx.get(URL).respond(200, content=BODY)
 
     with time_machine.travel("2026-11-20 12:00:00Z", tick=False):
@@ -263,42 +242,6 @@ def test_a_full_rate_limit_queue_fails_without_sending(sleeps):
     assert exc.value.retry_after == 4.0
     assert route.call_count == 2 and sleeps == [2.0]  # rate limited is not retried
     client.close()
-
-
-@respx.mock
-def test_fetch_all_boards_skips_restricted_boards_for_a_non_ironman(client):
-    regular = respx.get(URL).respond(200, content=BODY)
-    iron = respx.get(f"{BASE}/m={Board.IRONMAN}/index_lite.json").respond(404)
-    hardcore = respx.get(f"{BASE}/m={Board.HARDCORE}/index_lite.json").respond(404)
-
-    results = client.fetch_all_boards("zezima")
-
-    assert results[Board.REGULAR] is not None
-    assert results[Board.IRONMAN] is results[Board.HARDCORE] is results[Board.ULTIMATE] is None
-    assert (regular.call_count, iron.call_count, hardcore.call_count) == (1, 1, 0)
-
-
-@respx.mock
-def test_fetch_all_boards_asks_every_board_for_an_ironman(client):
-    for board in (Board.REGULAR, Board.IRONMAN, Board.HARDCORE):
-        respx.get(f"{BASE}/m={board}/index_lite.json").respond(200, content=BODY)
-    respx.get(f"{BASE}/m={Board.ULTIMATE}/index_lite.json").respond(404)
-
-    results = client.fetch_all_boards("Hc Hank")
-
-    assert {b for b, r in results.items() if r is not None} == {
-        Board.REGULAR,
-        Board.IRONMAN,
-        Board.HARDCORE,
-    }
-    assert results[Board.ULTIMATE] is None
-
-
-@respx.mock
-def test_fetch_all_boards_raises_when_the_player_does_not_exist(client):
-    respx.get(URL).respond(404)
-    with pytest.raises(PlayerNotFound):
-        client.fetch_all_boards("nobody")
 
 
 def test_errors_fit_the_api_error_format_and_survive_serialisation():

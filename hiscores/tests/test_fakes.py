@@ -1,8 +1,8 @@
 import pytest
 
-from hiscores.client import parse_hiscores
-from hiscores.fakes import make_hiscores_body, progress_body
-from hiscores.metrics import SKILL_KEYS
+from hiscores.integration.catalogue import SKILL_KEYS
+from hiscores.integration.fakes import make_hiscores_body, progress_body
+from hiscores.integration.parsing import parse_hiscores
 
 
 def test_a_maxed_body_has_the_real_totals():

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
-from hiscores.fakes import make_hiscores_body
+from hiscores.integration.fakes import make_hiscores_body
 from hiscores.models import Snapshot
 from players.game_modes import GameMode
 from players.models import Player

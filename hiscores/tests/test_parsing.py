@@ -6,18 +6,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from hiscores.client import (
-    LEGACY_CSV_LAYOUT,
-    ActivityReading,
-    Board,
-    HiscoresResult,
-    HiscoresUnavailable,
-    SkillReading,
-    parse_hiscores,
-    parse_hiscores_csv,
-)
-from hiscores.fakes import dumps_body, make_hiscores_body
-from hiscores.metrics import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+from hiscores.integration.catalogue import ACTIVITY_KEYS, BOSS_KEYS, SKILL_KEYS
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.fakes import dumps_body, make_hiscores_body
+from hiscores.integration.parsing import parse_hiscores
+from hiscores.integration.results import ActivityReading, Board, SkillReading
 
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "hiscores"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="shared hiscores fixtures absent")
@@ -75,21 +68,6 @@ def test_it_reads_the_known_values_of_the_shared_fixtures():
     assert all(lynx.skills[k].experience == 200_000_000 for k in SKILL_KEYS[1:])
     assert lynx.bosses["zulrah"] == ActivityReading(rank=None, score=None)
     assert lynx.combat_level == 126
-
-
-@needs_shared
-@pytest.mark.parametrize("path", shared_files("*.txt"), ids=lambda p: p.name)
-def test_it_parses_the_legacy_csv_fixtures_and_agrees_with_the_json(path):
-    result = parse_hiscores_csv(path.read_bytes())
-    same = parse_hiscores(path.with_suffix(".json").read_bytes())
-
-    assert "sailing" not in result.skills and "brutus" not in result.bosses
-    assert len(result.skills) == 24 and len(result.bosses) == 68
-    for key in ("clue_scrolls_all", "last_man_standing"):
-        assert result.activities[key].score == same.activities[key].score
-    for key in ("zulrah", "kalphite_queen", "vorkath", "scurrius", "shellbane_gryphon"):
-        assert result.bosses[key].score == same.bosses[key].score
-    assert result.skills["attack"].experience == same.skills["attack"].experience
 
 
 @needs_shared
@@ -236,49 +214,6 @@ def test_it_rejects_a_duplicated_row(body):
     body["activities"].append(dict(body["activities"][-1]))
     with pytest.raises(HiscoresUnavailable, match="twice"):
         parse_hiscores(json.dumps(body))
-
-
-def test_the_legacy_csv_parser_refuses_any_other_line_count():
-    lines = ["-1,1,-1"] * 24 + ["-1,-1"] * 88
-    assert len(LEGACY_CSV_LAYOUT) == 112
-    parse_hiscores_csv("\n".join(lines))
-    for bad in (lines[:-1], [*lines, "-1,-1"], ["a,b,c"] + lines[1:]):
-        with pytest.raises(HiscoresUnavailable):
-            parse_hiscores_csv("\n".join(bad))
-
-
-# --- Serialisation ------------------------------------------------------------------------------
-
-
-def test_to_json_round_trips_through_real_json(body):
-    body["activities"].append({"name": "Brand New Boss", "rank": 3, "score": 7})
-    result = parse_hiscores(json.dumps(body), board=Board.HARDCORE)
-
-    data = json.loads(json.dumps(result.to_json()))
-
-    assert data["board"] == "hiscore_oldschool_hardcore_ironman"
-    assert data["skills"]["attack"] == {"rank": 153, "level": 99, "experience": 13_034_431}
-    assert data["bosses"]["brand_new_boss"] == {"rank": 3, "score": 7}
-    assert HiscoresResult.from_json(data) == result
-
-
-def test_from_json_moves_keys_the_catalogue_learned_to_their_section(body):
-    result = parse_hiscores(json.dumps(body))
-    data = result.to_json()
-    # Stored while the catalogue did not know them: an activity filed among bosses.
-    data["bosses"]["collections_logged"] = data["activities"].pop("collections_logged")
-
-    restored = HiscoresResult.from_json(data)
-
-    assert "collections_logged" in restored.activities
-    assert restored == result
-
-
-def test_from_json_rejects_garbage():
-    with pytest.raises(ValueError):
-        HiscoresResult.from_json({"board": "nope", "skills": {}})
-    with pytest.raises(ValueError):
-        HiscoresResult.from_json({"skills": {"overall": {"rank": "x"}}})
 
 
 def test_experience_and_scores_are_64_bit(body):

@@ -7,9 +7,9 @@ import time
 import pytest
 from django.conf import settings
 
-from hiscores.client import HiscoresUnavailable
-from hiscores.ratelimit import RateLimiter
-from hiscores.state import FileStore, RedisStore
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.ratelimit import RateLimiter
+from hiscores.integration.state import FileStore, RedisStore
 
 
 class Clock:
@@ -91,9 +91,9 @@ def test_an_unreachable_redis_fails_closed(clock):
 # file store) to pay the interpreter start-up once.
 WORKER = """
 import sys
-from hiscores.client import HiscoresClient
-from hiscores.ratelimit import RateLimiter
-from hiscores.state import FileStore, RedisStore
+from hiscores.integration.client import HiscoresClient
+from hiscores.integration.ratelimit import RateLimiter
+from hiscores.integration.state import FileStore, RedisStore
 
 url, redis_url, state_dir, count, rate = sys.argv[1:6]
 print("ready", flush=True)

@@ -9,7 +9,8 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from hiscores.client import Board, HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.results import Board
 from hiscores.models import Snapshot
 from hiscores.services import FetchStatus, scheduled_fetch_claim, snapshot_fetch
 from hiscores.tasks import fetch_player

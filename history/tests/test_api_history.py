@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from hiscores.metrics import BOSS_KEYS, SKILL_KEYS, level_for_xp
+from hiscores.integration.catalogue import BOSS_KEYS, SKILL_KEYS, level_for_xp
 from tests.factories import T0, PlayerFactory, SnapshotFactory, days, record_snapshot
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hiscores.metrics import MetricKind
+from hiscores.integration.catalogue import MetricKind
 from history.gains import (
     MetricValue,
     compute_gains,

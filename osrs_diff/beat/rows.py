@@ -12,6 +12,8 @@ from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast, Extract
 from django_celery_beat.models import PeriodicTask
 
+from osrs_diff import db
+
 ROW_FIELDS = (
     "id",
     "name",
@@ -44,7 +46,7 @@ Message = namedtuple("Message", ("name", "task", "args", "kwargs", "options"))
 
 
 def _postgresql() -> bool:
-    return connection.vendor == "postgresql"
+    return db.backend().NATIVE_SQL
 
 
 def select_rows(queryset: QuerySet) -> list[Row]:

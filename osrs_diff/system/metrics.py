@@ -43,6 +43,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from osrs_diff.http import client_ip
+
 logger = logging.getLogger(__name__)
 
 
@@ -199,14 +201,8 @@ def exposition(accept: str = "") -> tuple[bytes, str]:
 
 def client_address(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry our proxies added."""
-    remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies and forwarded:
-        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
-        if entries:
-            return entries[-min(proxies, len(entries))]
-    return remote
+    return client_ip(request.META, num_proxies=proxies)
 
 
 def is_internal(address: str) -> bool:

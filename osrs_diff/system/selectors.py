@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from hiscores import selectors as hiscores_selectors
 from hiscores.services import FetchStatus
 from osrs_diff import db
 from osrs_diff.beat.api import SYSTEM_TASK_PREFIX, next_run_at
+from osrs_diff.jsonsafe import RAW, loads_lenient
 from players import selectors as players_selectors
 
 logger = logging.getLogger(__name__)
@@ -199,15 +199,6 @@ def last_result_of(result: TaskResult | None) -> LastResult | None:
     )
 
 
-def _decode(raw: str | None) -> Any:
-    if raw in (None, ""):
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
 def _short(value: Any) -> str:
     if isinstance(value, list | tuple | dict):
         return f"{len(value)} item{'s' if len(value) != 1 else ''}"
@@ -215,7 +206,7 @@ def _short(value: Any) -> str:
 
 
 def _summary(result: TaskResult) -> str:
-    value = _decode(result.result)
+    value = loads_lenient(result.result, invalid=RAW)
     if result.status == states.SUCCESS:
         if isinstance(value, dict):
             return ", ".join(f"{key}={_short(item)}" for key, item in value.items()) or "done"

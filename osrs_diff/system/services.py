@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.beat.api import send_options
 from osrs_diff.exceptions import NotFound
+from osrs_diff.jsonsafe import loads_lenient
 from osrs_diff.system import selectors
-
-
-def _json(text: str | None, default: Any) -> Any:
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return default
 
 
 def system_task_run(*, name: str, user: Any = None) -> str:
@@ -33,10 +26,10 @@ def system_task_run(*, name: str, user: Any = None) -> str:
             details={"valid_names": valid},
         )
     options: dict[str, Any] = {"ignore_result": False, **send_options(task)}
-    args = _json(task.args, [])
+    args = loads_lenient(task.args, empty=[], invalid=[])
     if args:
         options["args"] = args
-    kwargs = _json(task.kwargs, {})
+    kwargs = loads_lenient(task.kwargs, empty={}, invalid={})
     return api_task_start(
         task=task.task, kwargs=kwargs if isinstance(kwargs, dict) else {}, user=user, **options
     )

@@ -12,7 +12,7 @@ from players import views as players_views
 
 urlpatterns = [
     # Collections (players, hiscores).
-    route("players", players_views.PlayerListCreateView.as_view(), name="player-list"),
+    route("players", hiscores_views.PlayerListCreateView.as_view(), name="player-list"),
     route("players/stats", hiscores_views.MultiPlayerStatsView.as_view(), name="players-stats"),
     route("schedules", players_views.ScheduleListView.as_view(), name="schedule-list"),
     # One player (players): after `players/stats`.

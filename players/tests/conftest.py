@@ -9,8 +9,9 @@ import pytest
 import respx
 from httpx import Response
 
-from hiscores.client import Board, normalise_name
-from hiscores.metrics import SKILL_KEYS, get_metric
+from hiscores.integration.catalogue import SKILL_KEYS, get_metric
+from hiscores.integration.client import normalise_name
+from hiscores.integration.results import Board
 
 BASE_URL = "https://hiscores.test"
 DOWN = "down"
@@ -80,7 +81,7 @@ def hiscores_http(settings):
     """A respx-mocked hiscores with no rate limit, retries or sleeps; yields the world."""
     import redis
 
-    from hiscores.client import reset_client
+    from hiscores.integration.shared import reset_client
 
     settings.OSRS_HISCORES_BASE_URL = BASE_URL
     settings.OSRS_HISCORES_RATE = 0

@@ -51,7 +51,7 @@ def test_create_returns_201_with_the_player(auth_client, hiscores_http):
 
 
 def test_create_keeps_the_detection_reading_as_the_first_snapshot(auth_client, hiscores_http):
-    from hiscores.client import Board
+    from hiscores.integration.results import Board
     from hiscores.models import Snapshot
 
     hiscores_http.add("Iron Bob", regular=5000, ironman=5000, hardcore=5000)
@@ -101,10 +101,10 @@ def test_create_unknown_player_is_404_player_not_found(auth_client, hiscores_htt
     assert not Player.objects.exists()
 
 
-def test_create_when_hiscores_down_is_503_and_stores_nothing(auth_client, hiscores_http):
+def test_create_when_hiscores_down_is_502_and_stores_nothing(auth_client, hiscores_http):
     hiscores_http.add("Zezima", regular=DOWN)
     response = auth_client.post("/players", {"username": "Zezima"}, format="json")
-    assert response.status_code == 503
+    assert response.status_code == 502
     assert response.json()["error_code"] == "hiscores_unavailable"
     assert not Player.objects.exists()
     assert not PeriodicTask.objects.filter(task="hiscores.fetch_player").exists()

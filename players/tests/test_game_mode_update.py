@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
 from players import services
 from players.game_modes import GameMode
 from players.models import GameModeChange, Player
@@ -97,10 +97,10 @@ def test_endpoint_reports_the_change(auth_client, hiscores_http):
     }
 
 
-def test_endpoint_is_503_when_hiscores_down_and_the_mode_stays(auth_client, hiscores_http):
+def test_endpoint_is_502_when_hiscores_down_and_the_mode_stays(auth_client, hiscores_http):
     PlayerFactory(username="Hc Bob", game_mode=GameMode.HARDCORE)
     hiscores_http.add("Hc Bob", regular=DOWN)
     response = auth_client.post("/players/hc_bob/update-game-mode")
-    assert response.status_code == 503
+    assert response.status_code == 502
     assert response.json()["error_code"] == "hiscores_unavailable"
     assert Player.objects.get().game_mode == GameMode.HARDCORE

@@ -3,9 +3,11 @@
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from hiscores.client import Board, HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.results import Board
+from hiscores.services import player_track
 from osrs_diff.exceptions import Conflict, NotFound, ValidationFailed
-from players import schedules, services
+from players import schedules
 from players.game_modes import GameMode
 from players.models import Player
 from players.tests.conftest import DOWN
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_it_detects_the_game_mode_when_tracking(hiscores_http, boards, mode, requests):
     hiscores_http.add("Some Iron", **boards)
-    creation = services.player_create(username="Some_Iron")
+    creation = player_track(username="Some_Iron")
     player = Player.objects.get()
     assert player.game_mode == mode
     assert player.username == "Some_Iron"
@@ -40,7 +42,7 @@ def test_it_detects_the_game_mode_when_tracking(hiscores_http, boards, mode, req
 
 def test_it_creates_exactly_one_periodic_task_with_the_player(hiscores_http):
     hiscores_http.add("Zezima", regular=1000)
-    player = services.player_create(username="Zezima", fetch_interval_minutes=30).player
+    player = player_track(username="Zezima", fetch_interval_minutes=30).player
     task = PeriodicTask.objects.get(pk=player.fetch_task_id)
     assert task.name == f"players.fetch_hiscores:{player.pk}"
     assert task.task == "hiscores.fetch_player"
@@ -53,17 +55,17 @@ def test_it_creates_exactly_one_periodic_task_with_the_player(hiscores_http):
 @pytest.mark.parametrize("spelling", ["Lynx_Titan", "lynx titan", "LYNX-TITAN", " lynx  titan"])
 def test_it_refuses_every_spelling_of_a_tracked_player(hiscores_http, spelling):
     hiscores_http.add("Lynx Titan", regular=4_600_000_000)
-    services.player_create(username="Lynx Titan")
+    player_track(username="Lynx Titan")
     before = hiscores_http.total_requests
     with pytest.raises(Conflict):
-        services.player_create(username=spelling)
+        player_track(username=spelling)
     assert hiscores_http.total_requests == before  # checked before spending hiscores requests
     assert Player.objects.count() == 1
 
 
 def test_unknown_name_is_player_not_found_and_stores_nothing(hiscores_http):
     with pytest.raises(NotFound) as info:
-        services.player_create(username="Nobody Here")
+        player_track(username="Nobody Here")
     assert info.value.error_code == "player_not_found"
     assert not Player.objects.exists()
     assert not PeriodicTask.objects.filter(task=schedules.FETCH_TASK).exists()
@@ -75,7 +77,7 @@ def test_hiscores_down_stores_nothing(hiscores_http, down_board):
     boards[down_board] = DOWN
     hiscores_http.add("Flaky", **boards)
     with pytest.raises(HiscoresUnavailable):
-        services.player_create(username="Flaky")
+        player_track(username="Flaky")
     assert not Player.objects.exists()
     assert not PeriodicTask.objects.filter(task=schedules.FETCH_TASK).exists()
 
@@ -84,7 +86,7 @@ def test_hiscores_down_stores_nothing(hiscores_http, down_board):
 def test_it_rejects_intervals_out_of_range(hiscores_http, interval):
     hiscores_http.add("Zezima", regular=1000)
     with pytest.raises(ValidationFailed, match="between 5 and 10080"):
-        services.player_create(username="Zezima", fetch_interval_minutes=interval)
+        player_track(username="Zezima", fetch_interval_minutes=interval)
     assert hiscores_http.total_requests == 0
 
 
@@ -92,7 +94,7 @@ def test_first_runs_are_spread_over_the_interval(hiscores_http):
     names = [f"p{n}" for n in range(40)]
     for name in names:
         hiscores_http.add(name, regular=1000)
-    players = [services.player_create(username=name).player for name in names]
+    players = [player_track(username=name).player for name in names]
     starts = [(p.fetch_task.start_time - p.created_at).total_seconds() for p in players]
     assert all(0 <= offset < 3600 for offset in starts)
     # every quarter of the hour gets some of them, none gets most of them

@@ -388,7 +388,7 @@ def send_task(broker_url: str, name: str, *, kwargs: dict[str, Any], **options: 
 def observed_fake_hiscores(data_dir: Path, **options: Any):
     """The fake hiscores server, also noting when each request *arrives* (`arrivals`), before
     any injected latency: the request log of the server itself is written after the answer."""
-    from hiscores.fake_server import FakeHiscoresServer
+    from hiscores.integration.fake_server import FakeHiscoresServer
 
     class ObservedFakeHiscores(FakeHiscoresServer):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from hiscores.client import HiscoresResult, fetch
-from hiscores.fake_server import FakeHiscoresServer
-from hiscores.fakes import make_hiscores_body
+from hiscores import services as hiscores_services
+from hiscores.integration.fake_server import FakeHiscoresServer
+from hiscores.integration.fakes import make_hiscores_body
+from hiscores.integration.results import HiscoresResult
+from hiscores.integration.shared import fetch
 from hiscores.models import Snapshot
 from hiscores.services import FetchStatus, board_for, snapshot_record
 from osrs_diff.exceptions import Conflict
@@ -85,7 +87,7 @@ class Command(BaseCommand):
         out(f"Fake hiscores server on {server.url}")
         self._show(server, username, BASE, RANKS)
         try:
-            player = player_services.player_create(username=username).player
+            player = hiscores_services.player_track(username=username).player
         except Conflict as exc:
             raise CommandError(f"{username!r} is already tracked: pass --username.") from exc
         player = player_services.player_pause(player=player)

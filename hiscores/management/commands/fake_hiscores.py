@@ -7,20 +7,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hiscores.fake_server import (
-    BOARDS,
-    DEFAULT_FAIL_MODES,
-    FAIL_MODES,
-    FakeHiscoresServer,
-    write_sample_players,
-)
+from hiscores.integration.fake_data import BOARDS, write_sample_players
+from hiscores.integration.fake_server import DEFAULT_FAIL_MODES, FAIL_MODES, FakeHiscoresServer
 
 
 class Command(BaseCommand):
     help = (
         "Serves the hiscores' index_lite.json URLs for all four boards on loopback from a "
         "directory of player files (DATA/<board>/<player_name>.json; layout in README and "
-        "hiscores/fake_server.py), answering 404 with an HTML page for unknown players. It can "
+        "hiscores/integration/fake_server.py), answering 404 with an HTML page for unknown "
+        "players. It can "
         "inject the real service's failures on a fraction of requests (--fail-rate, --fail-modes) "
         "and delay every answer (--latency-ms). --sample writes demo players that progress every "
         "minute (one hardcore dies and one ironman de-irons after 5 minutes). Point the product "

@@ -7,7 +7,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from hiscores.client import HiscoresUnavailable
+from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.services import snapshot_fetch, snapshot_record_unavailable
 from osrs_diff.exceptions import NotFound
 from players.models import Player

@@ -13,13 +13,14 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
-from hiscores.client import HiscoresUnavailable, parse_hiscores
-from hiscores.services import BOARD_FOR_GAME_MODE, FetchStatus, snapshot_record
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.parsing import parse_hiscores
+from hiscores.services import FetchStatus, players_track_bulk, snapshot_record
 from osrs_diff.exceptions import ValidationFailed
-from players.game_modes import GameMode
+from players.game_modes import GameMode, board_for_game_mode
 from players.models import Player
 from players.names import normalise_username, validate_username
-from players.services import GameModeDetection, players_create_bulk
+from players.services import GameModeDetection
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Command(BaseCommand):
                 (line.username, GameModeDetection(mode=line.game_mode, readings={}))
                 for line in missing.values()
             ]
-            players_create_bulk(detections=detections)
+            players_track_bulk(detections=detections)
             self.stdout.write(f"created {len(missing)} players")
             players.update(
                 {p.username_key: p for p in Player.objects.filter(username_key__in=missing)}
@@ -116,7 +117,7 @@ class Command(BaseCommand):
         return players
 
     def _apply(self, player: Player, line: ImportLine, bad: list[tuple[int, str]]) -> str | None:
-        board = BOARD_FOR_GAME_MODE[line.game_mode]
+        board = board_for_game_mode(line.game_mode)
         try:
             reading = parse_hiscores(line.body, board=board, fetched_at=line.fetched_at)
         except HiscoresUnavailable as exc:

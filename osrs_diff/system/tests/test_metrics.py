@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from hiscores.client import Board
+from hiscores.integration.results import Board
 from hiscores.tasks import fetch_player
 from tests.factories import PlayerFactory
 
@@ -160,7 +160,7 @@ def test_a_fetch_that_gives_up_counts_as_unavailable(client, fake_hiscores, sett
     player = PlayerFactory(username="Zezima")
     fake_hiscores.add_player("Zezima", stats={"attack": 1000})
     fake_hiscores.set_failures(1.0, ["503"])
-    from hiscores.client import reset_client
+    from hiscores.integration.shared import reset_client
 
     reset_client()
     fetch_player.push_request(retries=fetch_player.max_retries)
@@ -191,7 +191,7 @@ _WORKER = textwrap.dedent(
     """
     import django
     django.setup()
-    from hiscores.client import REQUESTS, LATENCY
+    from hiscores.integration.client import REQUESTS, LATENCY
     from osrs_diff.metrics import HTTP_REQUESTS
     REQUESTS.labels(board="hiscore_oldschool", outcome="ok").inc({n})
     LATENCY.labels(board="hiscore_oldschool").observe(0.2)

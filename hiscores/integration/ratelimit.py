@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hiscores.errors import HiscoresUnavailable
-from hiscores.state import State, StateStore, StateStoreError
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.state import State, StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +51,16 @@ class RateLimiter:
     def interval(self) -> float:
         return 1.0 / self.rate if self.rate > 0 else 0.0
 
-    def reserve(self) -> float:
-        """Reserve the next slot; return the seconds to wait for it (raises when too far away)."""
+    def reserve(self, *, max_wait: float | None = None) -> float:
+        """Reserve the next slot; return the seconds to wait for it (raises when too far away).
+
+        `max_wait` tightens the configured bound for one caller (a web request's deadline).
+        """
         if not self.enabled:
             return 0.0
         now = self.clock()
-        interval, max_wait = self.interval, self.max_wait
+        interval = self.interval
+        max_wait = self.max_wait if max_wait is None else max(0.0, min(max_wait, self.max_wait))
 
         def update(state: State | None) -> tuple[State | None, float | None]:
             tat = max(float((state or {}).get("tat", 0.0)), now)
@@ -67,7 +71,7 @@ class RateLimiter:
 
         try:
             # The key outlives its last slot by a little, then disappears on its own.
-            wait = self.store.transact(self.key, update, ttl=max_wait + interval + 60)
+            wait = self.store.transact(self.key, update, ttl=self.max_wait + interval + 60)
         except StateStoreError as exc:
             # Fail closed: without the shared limiter nothing may be sent (politeness first).
             raise HiscoresUnavailable(
@@ -83,9 +87,9 @@ class RateLimiter:
             )
         return wait
 
-    def acquire(self) -> float:
+    def acquire(self, *, max_wait: float | None = None) -> float:
         """Wait for a slot (bounded by `max_wait`); return the seconds waited."""
-        wait = self.reserve()
+        wait = self.reserve(max_wait=max_wait)
         if wait > 0:
             self.sleep(wait)
         return wait
@@ -113,22 +117,3 @@ class RateLimiter:
         # Slots already promised to callers that have not sent yet.
         details["queued"] = math.ceil(wait * self.rate - 1e-9) if self.enabled else 0
         return details
-
-
-def get_limiter() -> RateLimiter:
-    """The limiter of the default hiscores client (built from settings)."""
-    from hiscores.client import get_client
-
-    return get_client().limiter
-
-
-def limiter_state() -> dict[str, Any]:
-    return get_limiter().state()
-
-
-def estimated_wait_seconds() -> float:
-    """How long a hiscores request enqueued now would wait for the global rate limit."""
-    try:
-        return get_limiter().estimated_wait_seconds()
-    except StateStoreError:
-        return 0.0

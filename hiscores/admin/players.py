@@ -9,6 +9,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hiscores import services as hiscores_services
+from hiscores.integration.shared import web_deadline
+from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
@@ -33,7 +36,8 @@ class PlayerAddForm(forms.ModelForm):
             services.validate_fetch_interval(interval)
             if Player.objects.filter(username_key=normalise_username(username)).exists():
                 raise forms.ValidationError({"username": "This player is already tracked."})
-            detection = services.game_mode_detect(username=username)
+            with web_deadline():  # the admin answers within the deadline, never sleeps
+                detection = services.game_mode_detect(username=username)
         except ServiceError as exc:
             raise forms.ValidationError(exc.message) from exc
         if detection.mode is None:
@@ -110,8 +114,6 @@ class PlayerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Latest snapshot")
     def latest_snapshot(self, obj: Player) -> str:
-        from hiscores.selectors import snapshot_latest
-
         snapshot = snapshot_latest(player=obj)
         if snapshot is None:
             return "none yet"
@@ -178,7 +180,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 is_active=obj.is_active,
             )
         else:
-            updated = services.player_create(
+            updated = hiscores_services.player_track(
                 username=obj.username,
                 fetch_interval_minutes=obj.fetch_interval_minutes,
                 detection=form.detection,
@@ -225,7 +227,8 @@ class PlayerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check game mode")
     def check_game_mode(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
-        self._each(request, queryset, services.player_game_mode_update, "Checked")
+        with web_deadline():  # the whole action, every selected player, within the deadline
+            self._each(request, queryset, services.player_game_mode_update, "Checked")
 
     @admin.action(description="Re-sync schedule")
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:

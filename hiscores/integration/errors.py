@@ -1,7 +1,10 @@
-"""Hiscores errors (re-exported by `hiscores.client`).
+"""Hiscores errors (re-exported by `hiscores.integration.client`).
 
-They are `ServiceError`s, so an API view that lets one escape answers in the project's error
-format: 404 `player_not_on_hiscores`, 503 `hiscores_unavailable` (with the reason in `details`).
+They say *permanent* or *transient*; as `ServiceError`s an API view that lets one escape answers
+in the project's error format: 404 `player_not_on_hiscores`; 502 `hiscores_unavailable` when the
+hiscores failed (the reason in `details`); 503 when our side is the cause: `rate_limited` (the
+politeness queue is full; `Retry-After`) or `hiscores_unavailable` with reason
+`state_unavailable` (our Redis/state store is down).
 Both keep a plain `(message,)` args tuple so Celery can serialise and rebuild them.
 """
 
@@ -28,6 +31,7 @@ class PlayerNotFound(HiscoresError, NotFound):
 class HiscoresUnavailable(HiscoresError, UpstreamUnavailable):
     """A transient failure: overload, timeout, garbage body, rate limited, breaker open."""
 
+    status_code = 502  # the hiscores failed: a bad gateway, not our own unavailability
     error_code = "hiscores_unavailable"
     default_message = "The hiscores are unavailable; try again later."
 
@@ -55,3 +59,7 @@ class HiscoresUnavailable(HiscoresError, UpstreamUnavailable):
         self.reason = reason
         self.upstream_status = status_code
         self.retry_after = retry_after
+        if reason == self.RATE_LIMITED:
+            self.status_code, self.error_code = 503, "rate_limited"
+        elif reason == self.STATE_UNAVAILABLE:
+            self.status_code = 503

@@ -1,6 +1,6 @@
 import pytest
 
-from hiscores.metrics import (
+from hiscores.integration.catalogue import (
     ACTIVITY_KEYS,
     BOSS_KEYS,
     DECREASABLE_KEYS,

@@ -3,8 +3,9 @@
 Three stores with one interface (`transact(key, fn)`: read the JSON state, compute, write back
 atomically):
 
-- `RedisStore`: the production store, shared by every process and host (WATCH/MULTI optimistic
-  transactions; contention is tiny at a few requests per second).
+- `RedisStore`: the production store, shared by every process and host (read, compute, then an
+  atomic compare-and-set script - the project's one Redis idiom, `osrs_diff.redis_scripts`;
+  contention is tiny at a few requests per second).
 - `FileStore`: embedded mode (`REDIS_URL` unset, web/worker/beat as separate processes on one
   machine): one JSON file per key under `VAR_DIR/hiscores/`, serialised with an `fcntl` lock.
 - `LocalStore`: one process only (benchmarks, scripts).
@@ -26,6 +27,9 @@ from typing import Any, Protocol, TypeVar
 
 import redis
 
+from osrs_diff.jsonsafe import loads_lenient
+from osrs_diff.redis_scripts import RedisScript
+
 T = TypeVar("T")
 State = dict[str, Any]
 Update = Callable[[State | None], tuple[State | None, T]]
@@ -44,13 +48,25 @@ class StateStore(Protocol):
 
 
 def _decode(raw: bytes | str | None) -> State | None:
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None  # a corrupt value resets the state rather than wedging every caller
+    # A corrupt value resets the state rather than wedging every caller.
+    value = loads_lenient(raw)
     return value if isinstance(value, dict) else None
+
+
+_COMPARE_AND_SET = RedisScript(
+    """
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+elseif tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+return 1
+"""
+)
 
 
 class RedisStore:
@@ -64,22 +80,15 @@ class RedisStore:
     def transact(self, key: str, fn: Update[T], *, ttl: float | None = None) -> T:
         name = self.prefix + key
         try:
-            with self._redis.pipeline() as pipe:
-                while True:
-                    try:
-                        pipe.watch(name)
-                        new_state, result = fn(_decode(pipe.get(name)))
-                        pipe.multi()
-                        if new_state is None:
-                            pipe.delete(name)
-                        elif ttl:
-                            pipe.set(name, json.dumps(new_state), px=max(1, int(ttl * 1000)))
-                        else:
-                            pipe.set(name, json.dumps(new_state))
-                        pipe.execute()
-                        return result
-                    except redis.WatchError:
-                        continue  # another process changed it between read and write: redo
+            while True:
+                raw = self._redis.get(name)
+                new_state, result = fn(_decode(raw))
+                new_raw = "" if new_state is None else json.dumps(new_state)
+                px = max(1, int(ttl * 1000)) if ttl else 0
+                # Compare-and-set in one atomic script: written only if nobody changed it since
+                # the read; otherwise read again and recompute.
+                if _COMPARE_AND_SET.run(self._redis, [name], [raw or b"", new_raw, px]):
+                    return result
         except redis.RedisError as exc:
             raise StateStoreError(f"redis: {exc.__class__.__name__}") from exc
 
@@ -160,29 +169,3 @@ class LocalStore:
         with self._lock:
             current = self._data.get(key)
             return dict(current) if current is not None else None
-
-
-_default_store: StateStore | None = None
-_default_lock = threading.Lock()
-
-
-def default_store() -> StateStore:
-    """Redis when `REDIS_URL` is set, else files under `VAR_DIR/hiscores` (embedded mode)."""
-    global _default_store
-    with _default_lock:
-        if _default_store is None:
-            from django.conf import settings
-
-            if settings.REDIS_URL:
-                _default_store = RedisStore(settings.REDIS_URL)
-            else:
-                _default_store = FileStore(Path(settings.VAR_DIR) / "hiscores")
-        return _default_store
-
-
-def reset_default_store() -> None:
-    global _default_store
-    with _default_lock:
-        if isinstance(_default_store, RedisStore):
-            _default_store.close()
-        _default_store = None

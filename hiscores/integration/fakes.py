@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hiscores.metrics import (
+from hiscores.integration.catalogue import (
     HISCORES_ACTIVITY_ROW_NAMES,
     MAX_SKILL_XP,
     METRICS,

@@ -20,8 +20,8 @@ import pytest
 
 @pytest.fixture
 def fake_hiscores(tmp_path, settings):
-    from hiscores.client import reset_client
-    from hiscores.fake_server import FakeHiscoresServer
+    from hiscores.integration.fake_server import FakeHiscoresServer
+    from hiscores.integration.shared import reset_client
 
     server = FakeHiscoresServer(tmp_path / "fake_hiscores", slow_seconds=2.0, seed=1234).start()
     settings.OSRS_HISCORES_BASE_URL = server.url

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from hiscores.errors import HiscoresUnavailable
-from hiscores.state import State, StateStore, StateStoreError
+from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.state import State, StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -185,26 +185,3 @@ class CircuitBreaker:
                 max(0.0, state["opened_at"] + self.cooldown - now), 3
             )
         return details
-
-
-def get_breaker() -> CircuitBreaker:
-    """The breaker of the default hiscores client (built from settings)."""
-    from hiscores.client import get_client
-
-    return get_client().breaker
-
-
-def breaker_state() -> dict[str, Any]:
-    return get_breaker().state()
-
-
-def readiness_check() -> tuple[bool, dict[str, Any]]:
-    """Readiness detail (non-critical): "down" while the breaker is open.
-
-    An unreadable state (Redis down) shows as `"state": "unknown"` with the error but does not
-    mark this check down: the broker check already names that dependency.
-    """
-    from hiscores.ratelimit import limiter_state
-
-    state = breaker_state()
-    return state["state"] != OPEN, {"breaker": state, "rate_limit": limiter_state()}
