@@ -27,8 +27,9 @@ from redis.connection import AbstractConnection
 from redis.exceptions import NoScriptError
 from redis.retry import Retry
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from osrs_diff.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -171,16 +172,7 @@ class DropsRateThrottle(BaseThrottle):
     default_scope = "drops"
 
     def get_ident(self, request: Request | HttpRequest) -> str:
-        # DRF's rule, read from META: building request.headers costs more than the count itself.
-        meta = request.META
-        forwarded, remote = meta.get("HTTP_X_FORWARDED_FOR"), meta.get("REMOTE_ADDR")
-        proxies = api_settings.NUM_PROXIES
-        if proxies is not None:
-            if proxies == 0 or forwarded is None:
-                return remote
-            addresses = forwarded.split(",")
-            return addresses[-min(proxies, len(addresses))].strip()
-        return "".join(forwarded.split()) if forwarded else remote
+        return client_ip(request)
 
     def allow_request(self, request: Request, view) -> bool:
         scope = getattr(view, "throttle_scope", None) or self.default_scope

@@ -37,6 +37,7 @@ class PlayerFilter(django_filters.FilterSet):
 class PlayerListCreateView(generics.ListAPIView):
     """List tracked players, or track a new one."""
 
+    write_permissions = {"POST": "players.add_player"}
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
 
@@ -73,6 +74,8 @@ class PlayerListCreateView(generics.ListAPIView):
 class PlayerDetailView(APIView):
     """One player, by any spelling of its name."""
 
+    write_permissions = {"PATCH": "players.change_player", "DELETE": "players.delete_player"}
+
     @extend_schema(responses=PlayerSerializer, tags=TAGS)
     def get(self, request: Request, username: str) -> Response:
         return Response(PlayerSerializer(selectors.player_get(username=username)).data)
@@ -94,6 +97,8 @@ class PlayerDetailView(APIView):
 class PlayerPauseView(APIView):
     """Stop fetching a player (its schedule is disabled)."""
 
+    write_permissions = {"POST": "players.change_player"}
+
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
         player = services.player_pause(player=selectors.player_get(username=username))
@@ -103,6 +108,8 @@ class PlayerPauseView(APIView):
 class PlayerResumeView(APIView):
     """Fetch a paused player again."""
 
+    write_permissions = {"POST": "players.change_player"}
+
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
         player = services.player_resume(player=selectors.player_get(username=username))
@@ -111,6 +118,8 @@ class PlayerResumeView(APIView):
 
 class PlayerGameModeUpdateView(APIView):
     """Re-detect the player's game mode now (only downward moves are applied)."""
+
+    write_permissions = {"POST": "players.change_player"}
 
     @extend_schema(
         request=None,
