@@ -116,7 +116,7 @@ def _path(regex: str) -> str:
 
 
 def _cases():
-    for name, regex, view in _routes():
+    for name, regex, _view in _routes():
         entry = MATRIX.get(name)
         if not isinstance(entry, dict):
             continue

@@ -1,4 +1,4 @@
-"""Issue 15 item 4: a refresh token rotates exactly once; reusing a rotated one revokes its family."""
+"""Issue 15 item 4: a refresh token rotates once; reusing a rotated one revokes its family."""
 
 from __future__ import annotations
 
