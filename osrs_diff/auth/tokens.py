@@ -154,9 +154,16 @@ def family_of_payload(payload: dict[str, Any]) -> str | None:
     return payload.get(FAMILY_CLAIM) or payload.get(api_settings.JTI_CLAIM)
 
 
-def user_tokens_revoke(*, user_id: int) -> int:
-    """Blacklist every outstanding refresh token of the user (e.g. after a password change)."""
-    return _blacklist(list(_live_rows(user_id)))
+def user_tokens_revoke(*, user_id: int, password_hash: str) -> int:
+    """Blacklist the user's outstanding refresh tokens issued under another password."""
+    fingerprint = get_md5_hash_password(password_hash)
+    claim = api_settings.REVOKE_TOKEN_CLAIM
+    rows = [
+        row
+        for row in _live_rows(user_id)
+        if _unverified_payload(row.token).get(claim) != fingerprint
+    ]
+    return _blacklist(rows)
 
 
 def _user_for(token: tokens.Token) -> Any:
@@ -167,7 +174,7 @@ def _user_for(token: tokens.Token) -> Any:
     if api_settings.CHECK_REVOKE_TOKEN and token.payload.get(
         api_settings.REVOKE_TOKEN_CLAIM
     ) != get_md5_hash_password(user.password):
-        user_tokens_revoke(user_id=user.pk)
+        user_tokens_revoke(user_id=user.pk, password_hash=user.password)
         raise TokenError("The user's password has been changed.")
     return user
 

@@ -84,6 +84,8 @@ def test_the_new_password_gives_working_tokens(user, sessions):
         {"username": user.username, "password": NEW_PASSWORD},
         content_type="application/json",
     ).json()
+    # An old device trying its old token afterwards does not end the new login.
+    assert_every_token_refused(sessions)
 
     assert client.get("/auth/me", HTTP_AUTHORIZATION=f"Bearer {pair['access']}").status_code == 200
     refreshed = client.post(
