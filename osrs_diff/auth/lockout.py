@@ -45,8 +45,9 @@ def lockout_response(
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the session logins' lockout, in the API's error format."""
     wait = retry_after_seconds(request)
+    # The shape of every other 429 of the API (DRF's Throttled through the exception handler).
     response = error_json_response(
-        429, "throttled", LOCKED_OUT_MESSAGE, {"retry_after_seconds": wait}
+        429, "throttled", f"{LOCKED_OUT_MESSAGE} Expected available in {wait} seconds."
     )
     response["Retry-After"] = str(wait)
     return response
