@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -167,22 +168,27 @@ def user_tokens_revoke(*, user_id: int, password_hash: str) -> int:
 
 
 def _user_for(token: tokens.Token) -> Any:
-    """The token's user, active, with the password the token was issued under; else TokenError."""
+    """The token's user, active, with the password the token was issued under; else 401."""
     user = get_user_model().objects.filter(pk=user_id_of(token)).first()
     if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
-        raise TokenError("No active account found for the given token.")
+        # simplejwt's own refresh answer for an inactive user (a deleted one was a 500).
+        raise AuthenticationFailed(
+            "No active account found for the given token.", "no_active_account"
+        )
     if api_settings.CHECK_REVOKE_TOKEN and token.payload.get(
         api_settings.REVOKE_TOKEN_CLAIM
     ) != get_md5_hash_password(user.password):
         user_tokens_revoke(user_id=user.pk, password_hash=user.password)
-        raise TokenError("The user's password has been changed.")
+        # What JWTAuthentication answers for an access token of the old password.
+        raise AuthenticationFailed("The user's password has been changed.", "password_changed")
     return user
 
 
 def refresh_rotate(*, raw: str) -> dict[str, str]:
     """A new access token (and, rotating, a new refresh token) for a refresh token, exactly once.
 
-    Raises TokenError (401) for any unusable token; a reused one revokes its family first.
+    Raises TokenError or AuthenticationFailed (401) for any unusable token; a reused one revokes
+    its family first.
     """
     try:
         token = RefreshToken(raw)

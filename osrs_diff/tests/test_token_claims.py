@@ -70,3 +70,24 @@ def test_a_well_formed_forged_copy_still_works(api_client, tokens):
     token = forge(tokens["access"], {})
 
     assert api_client.get("/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_a_refresh_token_of_a_deleted_user_is_401(api_client, tokens, user):
+    token = forge(tokens["refresh"], {})
+    user.delete()
+
+    response = api_client.post("/auth/refresh", {"refresh": token}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error_code"] == "authentication_failed"
+
+
+def test_a_refresh_token_of_an_inactive_user_is_401(api_client, tokens, user):
+    token = forge(tokens["refresh"], {})
+    user.is_active = False
+    user.save()
+
+    response = api_client.post("/auth/refresh", {"refresh": token}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error_code"] == "authentication_failed"

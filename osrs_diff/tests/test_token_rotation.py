@@ -29,7 +29,9 @@ def me(client: Client, access: str) -> int:
     return client.get("/auth/me", HTTP_AUTHORIZATION=f"Bearer {access}").status_code
 
 
-@pytest.mark.django_db(transaction=True)
+# Real commits and eight connections; serialized_rollback like the drills, so the flush after it
+# leaves the content types for the next serialized test to restore (no duplicate ids).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_eight_concurrent_refreshes_with_one_token_give_exactly_one_new_pair(user):
     token = login(Client(), user.username)["refresh"]
     start = threading.Barrier(8)
