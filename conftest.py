@@ -35,9 +35,35 @@ def api_client():
     return APIClient()
 
 
+OPERATOR_PERMISSIONS = ("add_player", "change_player", "delete_player")
+
+
 @pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user(username="operator", password="s3cret-pass!")
+def operator_group(db):
+    """A group holding the players model permissions an operator needs for every write."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="operators")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="players", codename__in=OPERATOR_PERMISSIONS
+        )
+    )
+    return group
+
+
+@pytest.fixture
+def user(django_user_model, operator_group):
+    """A non-staff operator: in a group with players.add/change/delete_player."""
+    operator = django_user_model.objects.create_user(username="operator", password="s3cret-pass!")
+    operator.groups.add(operator_group)
+    return operator
+
+
+@pytest.fixture
+def reader(django_user_model):
+    """An authenticated user with no permission at all: reads only."""
+    return django_user_model.objects.create_user(username="reader", password="s3cret-pass!")
 
 
 @pytest.fixture
@@ -58,8 +84,14 @@ def _client_for(user):
 
 @pytest.fixture
 def auth_client(user):
-    """An API client authenticated with a JWT of a normal (non-staff) user."""
+    """An API client authenticated with a JWT of a non-staff operator (`user`)."""
     return _client_for(user)
+
+
+@pytest.fixture
+def reader_client(reader):
+    """An API client authenticated with a JWT of a user without permissions."""
+    return _client_for(reader)
 
 
 @pytest.fixture

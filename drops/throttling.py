@@ -25,10 +25,9 @@ from redis.backoff import NoBackoff
 from redis.connection import AbstractConnection
 from redis.retry import Retry
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from osrs_diff.http import client_ip
+from osrs_diff.http import request_client_ip
 from osrs_diff.redis_scripts import RedisScript
 
 logger = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ class DropsRateThrottle(BaseThrottle):
     default_scope = "drops"
 
     def get_ident(self, request: Request | HttpRequest) -> str:
-        return client_ip(request.META, num_proxies=api_settings.NUM_PROXIES)
+        return request_client_ip(request)
 
     def allow_request(self, request: Request, view) -> bool:
         scope = getattr(view, "throttle_scope", None) or self.default_scope

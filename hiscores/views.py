@@ -54,6 +54,8 @@ class PlayerListCreateView(PlayerListView):
 class PlayerFetchView(APIView):
     """Queue a fetch of this player's hiscores now; follow it at `status_url`."""
 
+    write_permissions = {"POST": "players.change_player"}
+
     @extend_schema(
         request=None,
         responses={202: serializers.FetchQueuedSerializer},

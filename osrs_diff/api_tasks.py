@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from osrs_diff.exceptions import NotFound, UpstreamUnavailable
 from osrs_diff.jsonsafe import RAW, loads_lenient
 from osrs_diff.models import ApiTask
+from osrs_diff.permissions import TaskOwnerOrStaff
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ class TaskStatusSerializer(serializers.Serializer):
 
 class TaskStatusView(APIView):
     """State and result of a task the API started (e.g. a game-mode check or a fetch)."""
+
+    permission_classes = [TaskOwnerOrStaff]
 
     @extend_schema(responses=TaskStatusSerializer, tags=["tasks"])
     def get(self, request: Request, task_id: str) -> Response:

@@ -3,7 +3,8 @@
 simplejwt blacklists refresh tokens only; an access token would stay valid for the rest of its
 15 minutes after a logout. Logging out therefore also revokes the access token it was called with:
 its id goes into the cache (Redis) until the token would have expired anyway, and every request
-checks that denylist with one cache read.
+checks that denylist with one cache read - together with its token family's entry, set when a
+reused refresh token revoked the family (osrs_diff.auth.tokens).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from osrs_diff.auth.tokens import FAMILY_CLAIM, revoked_family_key
+
 logger = logging.getLogger(__name__)
 
 _REVOKED_PREFIX = "jwt:revoked-access:"
@@ -31,10 +34,12 @@ def revoke_access_token(token: Token) -> None:
 
 
 def _is_revoked(token: Token) -> bool:
+    keys = [_REVOKED_PREFIX + str(token.payload.get(api_settings.JTI_CLAIM))]
+    family = token.payload.get(FAMILY_CLAIM)
+    if family:  # a reused refresh token revoked the family this token was issued in
+        keys.append(revoked_family_key(str(family)))
     try:
-        return (
-            cache.get(_REVOKED_PREFIX + str(token.payload.get(api_settings.JTI_CLAIM))) is not None
-        )
+        return bool(cache.get_many(keys))
     except Exception as exc:  # the cache (Redis) is down: reads and drops must keep working
         logger.warning("access-token denylist unavailable (%s); token accepted", exc.__class__)
         return False

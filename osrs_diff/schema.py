@@ -21,7 +21,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 ERROR_RESPONSES = {
     "400": "Invalid input (`validation_error`, `parse_error`).",
     "401": "Missing, expired or invalid credentials.",
-    "403": "Not allowed (staff only).",
+    "403": "Not allowed: needs staff or a model permission (`permission_denied`).",
     "404": "Unknown resource.",
     "405": "Method not allowed.",
     "409": "Conflict with the current state.",

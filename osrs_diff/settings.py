@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "osrs_diff.apps.OsrsDiffConfig",
     "players.apps.PlayersConfig",
     "hiscores.apps.HiscoresConfig",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last (django-axes): turns a session login it refused into 429 (osrs_diff.auth.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "osrs_diff.urls"
@@ -158,16 +161,41 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
+    # The JWT login sends user_logged_in (osrs_diff.views.LoginSerializer), which updates
+    # last_login and resets django-axes' failure count, as a session login does.
+    "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Strict claim checks, one-time rotation with reuse detection (osrs_diff.auth.tokens).
+    "AUTH_TOKEN_CLASSES": ("osrs_diff.auth.tokens.AccessToken",),
+    "TOKEN_REFRESH_SERIALIZER": "osrs_diff.auth.serializers.TokenRefreshSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "osrs_diff.auth.serializers.TokenBlacklistSerializer",
+    # Tokens carry a fingerprint of the password hash: a password change ends every token.
+    "CHECK_REVOKE_TOKEN": True,
 }
+
+# One login throttle for /auth/login, /admin/login/ and /api-auth/login/ (django-axes hooks
+# authenticate()): failures counted in the database per client address and per username.
+AUTHENTICATION_BACKENDS = [
+    "osrs_diff.auth.lockout.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "osrs_diff.http.request_client_ip"
+AXES_LOCKOUT_CALLABLE = "osrs_diff.auth.lockout.lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "osrs_diff.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Reads: authenticated; writes: staff or the model permission the view names.
+    "DEFAULT_PERMISSION_CLASSES": ["osrs_diff.permissions.ReadAuthenticatedWriteByPermission"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -316,6 +344,8 @@ LOGGING = {
         # One INFO line per outgoing request is noise; the hiscores client logs what matters.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # django-axes logs every login failure at INFO; the lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -20,6 +21,8 @@ from rest_framework_simplejwt.views import (
 )
 
 from osrs_diff import health
+from osrs_diff.auth.lockout import locked_out
+from osrs_diff.auth.tokens import RefreshToken
 from osrs_diff.authentication import JWTAuthentication, revoke_access_token
 from osrs_diff.exceptions import NotFound, error_body
 from osrs_diff.throttling import ScopedRateThrottle
@@ -76,8 +79,19 @@ class ReadinessView(APIView):
 class LoginSerializer(TokenObtainPairSerializer):
     """Username/password in, an access/refresh pair out, with its type and lifetime."""
 
+    token_class = RefreshToken
+
     def validate(self, attrs):
-        data = super().validate(attrs)
+        request = self.context["request"]
+        try:
+            data = super().validate(attrs)
+        except AuthenticationFailed:
+            throttled = locked_out(request)  # axes refused it: 429, like the rate throttle
+            if throttled is not None:
+                raise throttled from None
+            raise
+        # Like a session login: updates last_login, resets django-axes' failure count.
+        user_logged_in.send(sender=self.user.__class__, request=request, user=self.user)
         data["token_type"] = "Bearer"
         data["expires_in"] = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds())
         return data

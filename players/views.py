@@ -37,6 +37,7 @@ class PlayerFilter(django_filters.FilterSet):
 class PlayerListView(generics.ListAPIView):
     """List tracked players (`hiscores.views.PlayerListCreateView` adds tracking a new one)."""
 
+    write_permissions = {"POST": "players.add_player"}
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
 
@@ -50,6 +51,8 @@ class PlayerListView(generics.ListAPIView):
 
 class PlayerDetailView(APIView):
     """One player, by any spelling of its name."""
+
+    write_permissions = {"PATCH": "players.change_player", "DELETE": "players.delete_player"}
 
     @extend_schema(responses=PlayerSerializer, tags=TAGS)
     def get(self, request: Request, username: str) -> Response:
@@ -72,6 +75,8 @@ class PlayerDetailView(APIView):
 class PlayerPauseView(APIView):
     """Stop fetching a player (its schedule is disabled)."""
 
+    write_permissions = {"POST": "players.change_player"}
+
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
         player = services.player_pause(player=selectors.player_get(username=username))
@@ -81,6 +86,8 @@ class PlayerPauseView(APIView):
 class PlayerResumeView(APIView):
     """Fetch a paused player again."""
 
+    write_permissions = {"POST": "players.change_player"}
+
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
         player = services.player_resume(player=selectors.player_get(username=username))
@@ -89,6 +96,8 @@ class PlayerResumeView(APIView):
 
 class PlayerGameModeUpdateView(APIView):
     """Re-detect the player's game mode now (only downward moves are applied)."""
+
+    write_permissions = {"POST": "players.change_player"}
 
     @extend_schema(
         request=None,

@@ -206,7 +206,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{player}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{done} {count} player(s).", messages.SUCCESS)
 
-    @admin.action(description="Fetch now")
+    @admin.action(description="Fetch now", permissions=["change"])
     def fetch_now(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         for player in queryset:
             api_task_start(
@@ -217,19 +217,19 @@ class PlayerAdmin(admin.ModelAdmin):
             )
         self.message_user(request, f"Queued a fetch of {queryset.count()} player(s).")
 
-    @admin.action(description="Pause")
+    @admin.action(description="Pause", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         self._each(request, queryset, services.player_pause, "Paused")
 
-    @admin.action(description="Resume")
+    @admin.action(description="Resume", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         self._each(request, queryset, services.player_resume, "Resumed")
 
-    @admin.action(description="Check game mode")
+    @admin.action(description="Check game mode", permissions=["change"])
     def check_game_mode(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         with web_deadline():  # the whole action, every selected player, within the deadline
             self._each(request, queryset, services.player_game_mode_update, "Checked")
 
-    @admin.action(description="Re-sync schedule")
+    @admin.action(description="Re-sync schedule", permissions=["change"])
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         self._each(request, queryset, services.player_schedule_resync, "Re-synced")

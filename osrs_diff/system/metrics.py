@@ -43,7 +43,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from osrs_diff.http import client_ip
+from osrs_diff.http import request_client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -201,8 +201,7 @@ def exposition(accept: str = "") -> tuple[bytes, str]:
 
 def client_address(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry our proxies added."""
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    return client_ip(request.META, num_proxies=proxies)
+    return request_client_ip(request)
 
 
 def is_internal(address: str) -> bool:

@@ -19,8 +19,8 @@ def test_a_started_task_is_pending_until_a_worker_reports(auth_client, user):
     assert (body["task_id"], body["state"], body["result"]) == (task_id, "PENDING", None)
 
 
-def test_success_shows_the_result(auth_client):
-    task_id = api_task_start(task="players.check_game_modes")
+def test_success_shows_the_result(auth_client, user):
+    task_id = api_task_start(task="players.check_game_modes", user=user)
     TaskResult.objects.store_result(
         "application/json", "utf-8", task_id, '{"queued": 3}', "SUCCESS"
     )
@@ -30,8 +30,8 @@ def test_success_shows_the_result(auth_client):
     assert body["date_done"] is not None
 
 
-def test_failure_shows_the_error_without_a_traceback(auth_client):
-    task_id = api_task_start(task="players.check_game_modes")
+def test_failure_shows_the_error_without_a_traceback(auth_client, user):
+    task_id = api_task_start(task="players.check_game_modes", user=user)
     TaskResult.objects.store_result(
         "application/json",
         "utf-8",

@@ -77,6 +77,7 @@ def test_logout_blacklists_the_refresh_token(api_client, user):
 
 
 def test_login_is_throttled_per_ip_with_retry_after(api_client, user, settings):
+    settings.AXES_FAILURE_LIMIT = 100  # the rate throttle alone (the lockout: test_login_lockout)
     statuses = [login(api_client, password="wrong").status_code for _ in range(10)]
     assert statuses == [401] * 10
 

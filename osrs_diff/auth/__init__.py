@@ -1,0 +1,1 @@
+"""Authentication: strict JWT classes, one-time refresh rotation, the login lockout."""

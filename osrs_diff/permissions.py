@@ -1,0 +1,64 @@
+"""Who may do what through the API (issue 15).
+
+* Reads (GET/HEAD/OPTIONS) need an authenticated user.
+* Writes need a staff user, or the Django model permission the view names for the method in
+  `write_permissions` (e.g. `{"POST": "players.add_player"}`), so an operator can be a
+  non-superuser in a group. A write the view names no permission for is staff only.
+* Anything else: 401 `not_authenticated` (no credentials) or 403 `permission_denied`.
+
+`ReadAuthenticatedWriteByPermission` is REST_FRAMEWORK's default permission class; views only
+declare `write_permissions`. Views that need something else (drops, /system, /metrics, auth) set
+their own `permission_classes`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from osrs_diff.exceptions import NotFound
+
+ADD_PLAYER = "players.add_player"
+CHANGE_PLAYER = "players.change_player"
+DELETE_PLAYER = "players.delete_player"
+
+
+def _authenticated(request: Request) -> bool:
+    return bool(request.user and request.user.is_authenticated)
+
+
+class ReadAuthenticatedWriteByPermission(BasePermission):
+    """Reads: any authenticated user. Writes: staff, or the view's model permission."""
+
+    message = "You do not have permission to perform this action."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not _authenticated(request):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        if request.user.is_staff:
+            return True
+        permission = (getattr(view, "write_permissions", None) or {}).get(request.method)
+        return bool(permission) and request.user.has_perm(permission)
+
+
+class TaskOwnerOrStaff(BasePermission):
+    """`GET /tasks/{task_id}`: the user who started the task, or staff; 404 for anyone else.
+
+    404 rather than 403, so other users cannot tell which task ids exist.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from osrs_diff.models import ApiTask  # models load after the app registry
+
+        if not _authenticated(request):
+            return False
+        if request.user.is_staff:
+            return True
+        task_id = view.kwargs.get("task_id")
+        if not ApiTask.objects.filter(task_id=task_id, created_by=request.user).exists():
+            raise NotFound(f"No task {task_id!r} was started through the API.")
+        return True
