@@ -27,6 +27,8 @@ FETCH_SECONDS_ESTIMATE = 1.0
 class PlayerListCreateView(PlayerListView):
     """List tracked players, or track a new one (its first snapshot is stored with it)."""
 
+    write_permissions = {"POST": "players.add_player"}
+
     @extend_schema(
         request=PlayerCreateSerializer,
         responses={

@@ -37,7 +37,6 @@ class PlayerFilter(django_filters.FilterSet):
 class PlayerListView(generics.ListAPIView):
     """List tracked players (`hiscores.views.PlayerListCreateView` adds tracking a new one)."""
 
-    write_permissions = {"POST": "players.add_player"}
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
 
