@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from history.periods import PERIOD_HELP, RangeError, resolve_range
-from osrs_diff.pagination import PageNumberPagination
+from osrs_diff.pagination import PageField, PageNumberPagination
 from players.game_modes import GameMode
 
 MAX_DAYS = 3653  # ten years with their leap days; resolve_range checks the exact limit
@@ -62,7 +62,7 @@ class LeaderboardQuerySerializer(RangeQuerySerializer):
         required=False, default="overall", help_text="Any skill, activity or boss key."
     )
     game_mode = serializers.ChoiceField(choices=GameMode.choices, required=False)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = PageField()
     page_size = serializers.IntegerField(
         required=False,
         min_value=1,
