@@ -88,12 +88,13 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 
 class _BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    def strptime(self, value: str, format: str) -> datetime:
-        parsed = super().strptime(value, format)
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
         try:
             return check_moment(parsed)
         except MomentOutOfRange as exc:
-            # A ValidationError (not ValueError) stops the other formats being tried.
             raise forms.ValidationError(str(exc), code="out_of_range") from None
 
 
@@ -101,9 +102,3 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """django-filter's ISO datetime filter under the shared rule."""
 
     field_class = _BoundedIsoDateTimeField
-
-
-def describe(value: Any) -> str:
-    """A short quoted form of a refused value for messages."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
