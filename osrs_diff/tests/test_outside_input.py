@@ -125,6 +125,12 @@ def test_leaderboard_page_size_out_of_range_is_a_400(staff_client, value):
     )
 
 
+@pytest.mark.parametrize("value", [str(2**63), "-1", "0", "501", "x"])
+@pytest.mark.parametrize("path", ["/players", "/schedules", "/parties/history"])
+def test_every_list_refuses_an_impossible_page_size(staff_client, path, value):
+    assert_validation_error(staff_client.get(path, {"page_size": value}), "page_size")
+
+
 @pytest.mark.parametrize("value", [str(2**63), "-1", "0"])
 def test_party_history_world_out_of_range_is_a_400(api_client, value):
     assert_validation_error(api_client.get("/parties/history", {"world": value}), "world")
