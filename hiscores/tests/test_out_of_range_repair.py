@@ -112,3 +112,17 @@ def test_a_reading_dated_ahead_never_moves_last_fetched_past_now():
 
     player.refresh_from_db()
     assert player.last_fetched <= timezone.now()
+
+
+def test_after_the_repair_fetch_players_all_runs(legacy, fake_hiscores):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    fake_hiscores.add_player("Zezima", stats={"attack": 2_000_000})
+    repair(django_apps, _Editor())
+    out = StringIO()
+
+    call_command("fetch_players", "--all", stdout=out, stderr=StringIO())
+
+    assert "fetched 1 players" in out.getvalue()
