@@ -31,6 +31,7 @@ from drops.serializers import (
     PartySerializer,
 )
 from drops.throttling import DropsRateThrottle
+from osrs_diff.datetimes import BoundedIsoDateTimeFilter
 from osrs_diff.pagination import PageNumberPagination
 
 
@@ -117,7 +118,7 @@ class PartyDetailView(DropsAPIView):
 class PartyHistoryFilter(filters.FilterSet):
     world = filters.NumberFilter(field_name="world", min_value=1, max_value=MAX_WORLD)
     # effective_ended_at comes from the selector: ended_at, or when an unswept party went idle.
-    since = filters.IsoDateTimeFilter(
+    since = BoundedIsoDateTimeFilter(
         field_name="effective_ended_at",
         lookup_expr="gte",
         help_text="Only parties still going at or after this moment (ISO-8601).",

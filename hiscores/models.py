@@ -9,9 +9,17 @@ NULL means unranked (or absent from the reading).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import models
 
 from hiscores.integration.catalogue import METRICS, MetricKind
+
+# Stored readings stay where Python and every driver can read them back (a year-1 BC row made
+# every read of its player fail); the shared rule of osrs_diff.datetimes keeps new ones after
+# 2001-01-01 and at most a day ahead.
+FETCHED_AT_EARLIEST = datetime(2001, 1, 1, tzinfo=UTC)
+FETCHED_AT_BEFORE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class Snapshot(models.Model):
@@ -28,7 +36,13 @@ class Snapshot(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["player", "fetched_at"], name="snapshot_unique_player_fetched_at"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    fetched_at__gte=FETCHED_AT_EARLIEST, fetched_at__lt=FETCHED_AT_BEFORE
+                ),
+                name="snapshot_fetched_at_in_range",
+            ),
         ]
         # "Latest snapshot at or before T for player P" is one probe of the unique index
         # (player_id, fetched_at), scanned backwards; no other index is needed for it.

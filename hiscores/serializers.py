@@ -5,19 +5,20 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from hiscores.selectors import snapshot_metrics
+from osrs_diff.datetimes import BoundedDateTimeField
 
 MAX_USERNAMES_PER_REQUEST = 50
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(
+    at = BoundedDateTimeField(
         required=False, help_text="ISO datetime: stats in force at that time."
     )
 
 
 class SnapshotRangeSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:

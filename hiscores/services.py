@@ -32,6 +32,7 @@ from hiscores.outcomes import (
     ROLLUP_HOUR,
     FetchStatus,
 )
+from osrs_diff.datetimes import not_after_now
 from players.game_modes import GameMode, board_for_game_mode
 from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
 from players.services import (
@@ -258,7 +259,9 @@ def _clear_flag(player: Player) -> None:
 
 
 def _move_last_fetched(*, player_id: int, fetched_at: datetime, status: str) -> None:
-    # Forward only: a late or backfilled reading never moves last_fetched back in time.
+    # Forward only: a late or backfilled reading never moves last_fetched back in time; and never
+    # past now, or a reading dated in the future would pin it there for good.
+    fetched_at = not_after_now(fetched_at)
     Player.objects.filter(pk=player_id).update(
         last_fetch_status=status,
         last_fetched=Case(

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from osrs_diff.datetimes import EARLIEST, MomentOutOfRange, check_day, check_moment
+
 DEFAULT_SPAN = relativedelta(days=30)
-MAX_SPAN = relativedelta(years=10)
-MAX_SPAN_TEXT = "10 years"
+# Ten years with their leap days: `period=10y` and `days=3653` are both within the limit.
+MAX_SPAN = timedelta(days=3653)
+MAX_SPAN_TEXT = "10 years (3653 days)"
 
 NAMED_PERIODS: dict[str, relativedelta] = {
     "hour": relativedelta(hours=1),
@@ -82,25 +85,26 @@ def parse_period(text: str) -> relativedelta:
     return relativedelta(**amounts)
 
 
-def parse_moment(text: str, *, field: str, end_of_day: bool = False) -> datetime:
-    """An ISO datetime or date as an aware UTC datetime (naive values are UTC)."""
+def parse_moment(
+    text: str, *, field: str, end_of_day: bool = False, now: datetime | None = None
+) -> datetime:
+    """An ISO datetime or date as an aware UTC datetime (naive values are UTC), within the
+    shared bounds of `osrs_diff.datetimes` (for a date: the day it names)."""
     cleaned = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
     if not cleaned:
         raise RangeError(field, "Give an ISO date or datetime.")
     try:
         if len(cleaned) <= 10:
-            day = date.fromisoformat(cleaned)
-            moment = datetime.combine(day, time.min, tzinfo=UTC)
+            moment = check_day(date.fromisoformat(cleaned), now=now)
             return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(cleaned)
+        return check_moment(datetime.fromisoformat(cleaned), now=now)
+    except MomentOutOfRange as exc:
+        raise RangeError(field, str(exc)) from None
     except ValueError:
         raise RangeError(
             field,
             f"{text!r} is not an ISO date or datetime (e.g. 2026-01-31 or 2026-01-31T18:00:00Z).",
         ) from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def resolve_range(
@@ -118,8 +122,8 @@ def resolve_range(
     if period is not None and start is not None and end is not None:
         raise RangeError("period", "Give a period or both start and end, not all three.")
     span = parse_period(period) if period is not None else None
-    start_at = parse_moment(start, field="start") if start is not None else None
-    end_at = parse_moment(end, field="end", end_of_day=True) if end is not None else None
+    start_at = parse_moment(start, field="start", now=now) if start is not None else None
+    end_at = parse_moment(end, field="end", end_of_day=True, now=now) if end is not None else None
 
     try:
         if start_at is not None and end_at is None:
@@ -134,4 +138,9 @@ def resolve_range(
         raise RangeError("end", "end must be after start.")
     if start_at < end_at - MAX_SPAN:
         raise RangeError("start", f"The range is longer than {MAX_SPAN_TEXT}.")
+    # A computed start never leaves the shared bounds (see the module docstring); a typed one
+    # was checked when parsed.
+    start_at = max(start_at, EARLIEST)
+    if end_at <= start_at:
+        raise RangeError("end", "end must be after start.")
     return DateRange(start=start_at, end=end_at)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from history.periods import PERIOD_HELP, RangeError, resolve_range
-from osrs_diff.pagination import PageNumberPagination
+from history.periods import MAX_SPAN, PERIOD_HELP, RangeError, resolve_range
+from osrs_diff.pagination import PageField, PageNumberPagination
 from players.game_modes import GameMode
 
-MAX_DAYS = 3653  # ten years with their leap days; resolve_range checks the exact limit
+MAX_DAYS = MAX_SPAN.days  # 3653, ten years with their leap days: the limit of every range
 
 
 class RangeQuerySerializer(serializers.Serializer):
@@ -62,7 +62,7 @@ class LeaderboardQuerySerializer(RangeQuerySerializer):
         required=False, default="overall", help_text="Any skill, activity or boss key."
     )
     game_mode = serializers.ChoiceField(choices=GameMode.choices, required=False)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = PageField()
     page_size = serializers.IntegerField(
         required=False,
         min_value=1,

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from hiscores.integration.catalogue import MetricKind
 from history import charts, selectors, serializers
 from osrs_diff.exceptions import NotFound
+from osrs_diff.pagination import MAX_OFFSET
 from players.selectors import player_get
 
 Y_LABELS = {MetricKind.SKILL: "Experience", MetricKind.BOSS: "Kills", MetricKind.ACTIVITY: "Score"}
@@ -106,6 +107,15 @@ class LeaderboardView(APIView):
         window = data["range"]
         metric = selectors.metric_get(key=data["metric"])
         page, page_size = data["page"], data["page_size"]
+        if (page - 1) * page_size > MAX_OFFSET:
+            total = selectors.leaderboard_page(
+                metric=metric,
+                start=window.start,
+                end=window.end,
+                game_mode=data.get("game_mode"),
+                limit=1,
+            ).total
+            raise NotFound("Invalid page.", details={"page": page, "count": total})
         result = selectors.leaderboard_page(
             metric=metric,
             start=window.start,

@@ -38,3 +38,14 @@ class RejectUnknownFieldsMixin:
                     {name: ["Unknown field: it cannot be set here."] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only (DRF's BooleanField would take "yes", "on", 1 and "0")."""
+
+    default_error_messages = {"invalid": "A JSON boolean (true or false) is required."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

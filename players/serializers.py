@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from osrs_diff.api_tasks import TaskStartedSerializer  # noqa: F401  (re-exported)
-from osrs_diff.fields import RejectUnknownFieldsMixin, StrictIntegerField
+from osrs_diff.fields import (
+    RejectUnknownFieldsMixin,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 from players.game_modes import GameMode, Outcome
 from players.models import (
     DEFAULT_FETCH_INTERVAL_MINUTES,
@@ -23,13 +27,13 @@ def _interval_field(**kwargs) -> StrictIntegerField:
 
 class PlayerCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     # Name rules are checked by the service so every interface gets the same messages.
-    username = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=64)
+    username = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=64)
     fetch_interval_minutes = _interval_field(default=DEFAULT_FETCH_INTERVAL_MINUTES)
 
 
 class PlayerUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     fetch_interval_minutes = _interval_field(required=False)
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
 
 
 class PlayerSerializer(serializers.ModelSerializer):

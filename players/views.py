@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hiscores.integration.shared import web_deadline
-from osrs_diff.api_tasks import api_task_start
+from osrs_diff.api_tasks import TaskStartedSerializer, api_task_start
+from osrs_diff.filters import StrictBooleanFilter
 from players import selectors, services, tasks
 from players.game_modes import GameMode
 from players.serializers import (
@@ -19,7 +20,6 @@ from players.serializers import (
     PlayerSerializer,
     PlayerUpdateSerializer,
     ScheduleSerializer,
-    TaskStartedSerializer,
 )
 
 TAGS = ["players"]
@@ -27,7 +27,7 @@ TAGS = ["players"]
 
 class PlayerFilter(django_filters.FilterSet):
     game_mode = django_filters.ChoiceFilter(choices=GameMode.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
     search = django_filters.CharFilter(method="filter_search", help_text="Part of the name.")
 
     def filter_search(self, queryset, name, value):

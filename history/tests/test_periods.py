@@ -97,7 +97,7 @@ def test_start_alone_runs_until_now():
         ({"start": "yesterday"}, "start", "not an ISO date"),
         ({"end": "2026-13-01"}, "end", "not an ISO date"),
         ({"period": "11y"}, "start", "longer than 10 years"),
-        ({"start": "2000-01-01", "end": "2026-01-01"}, "start", "longer than 10 years"),
+        ({"start": "2014-01-01", "end": "2026-01-01"}, "start", "longer than 10 years"),
         ({"period": "99999y"}, "period", "longer than 10 years"),
         ({"period": "week", "start": "2026-01-01", "end": "2026-01-08"}, "period", "not all three"),
     ],
@@ -116,3 +116,53 @@ def test_exactly_ten_years_is_allowed():
 
 def test_empty_parameters_count_as_absent():
     assert resolve_range(start="", end=" ", period="", now=NOW) == resolve_range(now=NOW)
+
+
+# --- issue 15 items 6 and 10: the shared datetime rule, computed starts, 3653 days ------------
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"start": "0001-01-01", "period": "1y"}, "start"),  # ValueError before
+        ({"period": "day", "end": "0001-01-02"}, "end"),
+        ({"end": "9999-12-31"}, "end"),  # OverflowError before
+        ({"end": "9999-12-31T23:00:00-14:00"}, "end"),
+        ({"start": "2026-01-01T00:00:00+16:00"}, "start"),
+        ({"start": "2026-01-01T00:00:00-14:30"}, "start"),
+        ({"start": "2000-12-31T23:59:59Z"}, "start"),
+        ({"start": "2026-04-02T18:30:01Z"}, "start"),  # more than a day ahead of NOW
+    ],
+)
+def test_moments_outside_the_shared_bounds_are_refused_naming_the_parameter(params, field):
+    with pytest.raises(RangeError) as caught:
+        resolve_range(now=NOW, **params)
+    assert caught.value.field == field
+
+
+def test_the_widest_offsets_and_the_bounds_themselves_are_accepted():
+    window = resolve_range(
+        start="2026-01-01T00:00:00+14:00", end="2026-01-02T00:00:00-14:00", now=NOW
+    )
+    assert window.start == datetime(2025, 12, 31, 10, tzinfo=UTC)
+    assert resolve_range(start="2001-01-01", end="2001-01-02", now=NOW).start.year == 2001
+
+
+def test_a_start_computed_before_2001_is_clamped_to_2001():
+    window = resolve_range(end="2001-03-01", period="1y", now=NOW)
+
+    assert window.start == datetime(2001, 1, 1, tzinfo=UTC)
+    assert window.end == datetime(2001, 3, 2, tzinfo=UTC)
+
+
+def test_a_computed_range_ending_at_2001_01_01_is_empty_and_refused():
+    with pytest.raises(RangeError) as caught:
+        resolve_range(end="2001-01-01T00:00:00Z", now=NOW)
+    assert caught.value.field == "end"
+
+
+def test_3653_days_ten_years_with_their_leap_days_are_within_the_limit():
+    window = resolve_range(period="3653d", now=NOW)
+    assert window.days == 3653
+    with pytest.raises(RangeError):
+        resolve_range(period="3654d", now=NOW)

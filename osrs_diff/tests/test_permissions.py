@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from osrs_diff.api_tasks import api_task_start
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -76,3 +76,41 @@ def staff_headers(staff_user):
 )
 def test_every_operation_answers_without_5xx_and_as_documented(case, staff_headers):
     case.call_and_validate(headers=staff_headers, checks=CHECKS)
+
+
+# The anonymous pass is a smoke test in make test (most operations answer 401 at once); the long
+# run in bench/fuzz.sh gives it the same count as the staff pass.
+ANONYMOUS_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "3"))
+ERROR_KEYS = {"error_code", "message", "details", "timestamp", "request_id"}
+
+
+def error_format(ctx, response, case):
+    """Every 4xx/5xx is JSON in the one error format (issue 15), whoever asks."""
+    if response.status_code >= 400:
+        body = response.json()
+        assert isinstance(body, dict) and set(body) == ERROR_KEYS, (
+            f"{case.method} {case.path}: {response.status_code} not in the error format: "
+            f"{response.text[:300]}"
+        )
+
+
+@pytest.fixture
+def tight_drops_throttle(settings):
+    """Throttled operations answer 429 within a few requests, so their error path is fuzzed too."""
+    settings.DROPS_THROTTLE_RATE = "5/minute"
+
+
+@schema.parametrize()
+@settings(
+    max_examples=ANONYMOUS_EXAMPLES,
+    deadline=None,
+    derandomize=ANONYMOUS_EXAMPLES <= 8,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_anonymous_callers_without_5xx(case, tight_drops_throttle):
+    # Anonymous: 401s for the authenticated operations (in the error format), real answers for
+    # the public ones (/drops, /parties/*, /health, /auth/*), 429 once a throttle is full.
+    case.call_and_validate(
+        checks=[not_a_server_error, content_type_conformance, response_headers_conformance],
+        additional_checks=[error_format],
+    )

@@ -8,19 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
+from hiscores import layout
 from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.integration.parsing import parse_hiscores
+from hiscores.models import Snapshot
 from hiscores.services import FetchStatus, players_track_bulk, snapshot_record
+from osrs_diff.datetimes import MomentOutOfRange, check_moment
 from osrs_diff.exceptions import ValidationFailed
 from players.game_modes import GameMode, board_for_game_mode
 from players.models import Player
 from players.names import normalise_username, validate_username
 from players.services import GameModeDetection
+
+CONFLICT = "conflict"
+BAD = "bad"
 
 
 @dataclass(frozen=True)
@@ -36,11 +43,14 @@ class ImportLine:
 class Command(BaseCommand):
     help = (
         'Backfills history from FILE, one JSON reading per line: {"username", "fetched_at" '
-        '(ISO datetime with offset), "hiscores" (an index_lite.json body), optional '
-        '"game_mode" (default regular)}. Untracked players are created with that mode without '
-        "contacting the hiscores. Readings are applied in time order per player with the same "
-        "deduplication and data-quality guard as live fetches, so re-running a file stores "
-        "nothing new. Prints a summary: read, stored, unchanged, rejected and bad lines."
+        '(ISO datetime with offset, 2001-01-01 to now + 1 day), "hiscores" (an index_lite.json '
+        'body), optional "game_mode" (default regular)}. Untracked players are created with that '
+        "mode without contacting the hiscores. Readings are applied in time order per player "
+        "with the same deduplication and data-quality guard as live fetches, so re-running a "
+        "file stores nothing new. Every line is judged on its own: good lines are stored whatever "
+        "the others do, and every line not stored is reported with its number and reason (bad "
+        "line, conflict with a different reading at the same fetched_at, or rejected by the "
+        "guard). Prints a summary; exits 1 when any line was not accepted, 0 otherwise."
     )
 
     def add_arguments(self, parser) -> None:
@@ -50,8 +60,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        lines, bad = self._read(options["file"])
+        read, lines, bad = self._read(options["file"])
         counts: Counter[str] = Counter()
+        problems: list[tuple[int, str]] = list(bad)
         with transaction.atomic():
             players = self._players_for(lines)
             by_player: dict[str, list[ImportLine]] = defaultdict(list)
@@ -60,10 +71,12 @@ class Command(BaseCommand):
             progress = tqdm(total=len(lines), unit="reading", disable=not lines, file=self.stderr)
             for key, readings in by_player.items():
                 player = players[key]
+                seen: dict[datetime, tuple[int, layout.FlatValues]] = {}
                 for line in sorted(readings, key=lambda item: (item.fetched_at, item.number)):
-                    status = self._apply(player, line, bad)
-                    if status:
-                        counts[status] += 1
+                    status, reason = self._apply(player, line, seen)
+                    counts[status] += 1
+                    if reason:
+                        problems.append((line.number, reason))
                     progress.update(1)
             progress.close()
             if options["dry_run"]:
@@ -71,31 +84,47 @@ class Command(BaseCommand):
 
         prefix = "[dry run] would have " if options["dry_run"] else ""
         self.stdout.write(
-            f"{prefix}read {len(lines) + len(bad)} lines: "
+            f"{prefix}read {read} lines: "
             f"stored {counts[FetchStatus.SUCCESS]}, unchanged {counts[FetchStatus.UNCHANGED]}, "
-            f"rejected {counts[FetchStatus.REJECTED]}, bad {len(bad)}"
+            f"rejected {counts[FetchStatus.REJECTED]}, conflicts {counts[CONFLICT]}, "
+            f"bad {len(bad) + counts[BAD]}"
         )
-        for number, reason in sorted(bad):
+        for number, reason in sorted(problems):
             self.stdout.write(f"  line {number}: {reason}")
+        if problems:
+            raise CommandError(
+                f"{len(problems)} of {read} lines were not accepted "
+                f"(stored {counts[FetchStatus.SUCCESS]}; see the lines above).",
+                returncode=1,
+            )
 
-    def _read(self, path: str) -> tuple[list[ImportLine], list[tuple[int, str]]]:
+    def _read(self, path: str) -> tuple[int, list[ImportLine], list[tuple[int, str]]]:
         import sys
 
         try:
-            handle = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+            # Bytes, decoded line by line: one non-UTF-8 line is a bad line, not a traceback.
+            handle = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
+        read = 0
         lines: list[ImportLine] = []
         bad: list[tuple[int, str]] = []
         with handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw_bytes in enumerate(handle, start=1):
+                try:
+                    raw = raw_bytes.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    read += 1
+                    bad.append((number, f"not UTF-8 text (byte {exc.start + 1})"))
+                    continue
                 if not raw.strip():
                     continue
+                read += 1
                 try:
                     lines.append(_parse_line(number, raw))
                 except ValueError as exc:
                     bad.append((number, str(exc)))
-        return lines, bad
+        return read, lines, bad
 
     def _players_for(self, lines: list[ImportLine]) -> dict[str, Player]:
         keys = {line.key for line in lines}
@@ -116,14 +145,47 @@ class Command(BaseCommand):
             )
         return players
 
-    def _apply(self, player: Player, line: ImportLine, bad: list[tuple[int, str]]) -> str | None:
+    def _apply(
+        self,
+        player: Player,
+        line: ImportLine,
+        seen: dict[datetime, tuple[int, layout.FlatValues]],
+    ) -> tuple[str, str | None]:
+        """(status, reason when the line is not accepted) for one line, in its own savepoint."""
         board = board_for_game_mode(line.game_mode)
         try:
             reading = parse_hiscores(line.body, board=board, fetched_at=line.fetched_at)
-        except HiscoresUnavailable as exc:
-            bad.append((line.number, f"unusable hiscores body: {exc}"))
-            return None
-        return snapshot_record(player_id=player.pk, reading=reading).status
+        except (HiscoresUnavailable, ValueError, TypeError, KeyError, AttributeError) as exc:
+            return BAD, f"unusable hiscores body: {exc}"
+        values = layout.flatten_reading(reading)
+        include_ranks = settings.SNAPSHOT_DEDUP_INCLUDE_RANKS
+        earlier = seen.get(line.fetched_at)
+        if earlier is not None:
+            number, earlier_values = earlier
+            if layout.progressed(earlier_values, values, include_ranks=include_ranks):
+                return CONFLICT, (
+                    f"conflict: line {number} has a different reading for the same "
+                    f"fetched_at {line.fetched_at.isoformat()}"
+                )
+            return FetchStatus.UNCHANGED, None
+        seen[line.fetched_at] = (line.number, values)
+        stored = Snapshot.objects.filter(player_id=player.pk, fetched_at=line.fetched_at).first()
+        if stored is not None:
+            before = layout.flatten_row(stored.__dict__, stored.extra)
+            if layout.progressed(before, values, include_ranks=include_ranks):
+                return CONFLICT, (
+                    "conflict: a different reading is already stored for fetched_at "
+                    f"{line.fetched_at.isoformat()}"
+                )
+            return FetchStatus.UNCHANGED, None
+        try:
+            with transaction.atomic():  # a savepoint: a failing line leaves the others alone
+                outcome = snapshot_record(player_id=player.pk, reading=reading)
+        except DatabaseError as exc:
+            return BAD, f"could not be stored: {exc.__class__.__name__}: {exc}".strip()
+        if outcome.status == FetchStatus.REJECTED:
+            return outcome.status, f"rejected by the data-quality guard: {outcome.reason}"
+        return outcome.status, None
 
 
 def _parse_line(number: int, raw: str) -> ImportLine:
@@ -140,9 +202,17 @@ def _parse_line(number: int, raw: str) -> ImportLine:
         username = validate_username(data.get("username"))
     except ValidationFailed as exc:
         raise ValueError(exc.message) from exc
-    fetched_at = parse_datetime(str(data.get("fetched_at") or ""))
+    raw_at = data.get("fetched_at")
+    try:
+        fetched_at = parse_datetime(raw_at) if isinstance(raw_at, str) else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        fetched_at = None
     if fetched_at is None or fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be an ISO datetime with a UTC offset")
+    try:
+        fetched_at = check_moment(fetched_at)
+    except MomentOutOfRange as exc:
+        raise ValueError(f"fetched_at {raw_at!r}: {exc}") from None
     mode = data.get("game_mode", GameMode.REGULAR)
     if mode not in GameMode.values:
         raise ValueError(f"game_mode must be one of {', '.join(GameMode.values)}")
