@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,34 +11,8 @@ from django.utils.html import format_html
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
+from players.admin_forms import PlayerAddForm, PlayerChangeForm
 from players.models import GameModeChange, Player
-from players.names import normalise_username
-
-
-class PlayerAddForm(forms.ModelForm):
-    """Checks the name and asks the hiscores in clean(); save_model stores via the service."""
-
-    class Meta:
-        model = Player
-        fields = ["username", "fetch_interval_minutes"]
-
-    def clean(self):
-        cleaned = super().clean()
-        username = cleaned.get("username")
-        interval = cleaned.get("fetch_interval_minutes")
-        if username is None or interval is None:
-            return cleaned
-        try:
-            services.validate_fetch_interval(interval)
-            if Player.objects.filter(username_key=normalise_username(username)).exists():
-                raise forms.ValidationError({"username": "This player is already tracked."})
-            detection = services.game_mode_detect(username=username)
-        except ServiceError as exc:
-            raise forms.ValidationError(exc.message) from exc
-        if detection.mode is None:
-            raise forms.ValidationError({"username": "No hiscores board knows this name."})
-        self.detection = detection
-        return cleaned
 
 
 class GameModeChangeInline(admin.TabularInline):
@@ -117,11 +90,12 @@ class PlayerAdmin(admin.ModelAdmin):
             return "none yet"
         url = reverse("admin:hiscores_snapshot_change", args=[snapshot.pk])
         listing = reverse("admin:hiscores_snapshot_changelist") + f"?player__id__exact={obj.pk}"
+        # format_html escapes its arguments into strings first, so a format spec such as
+        # {:%Y-%m-%d} fails there (and the admin shows "-"): format the values beforehand.
         return format_html(
-            '<a href="{}">{:%Y-%m-%d %H:%M} UTC</a>: total level {}, {} XP '
-            '(<a href="{}">all snapshots</a>)',
+            '<a href="{}">{} UTC</a>: total level {}, {} XP (<a href="{}">all snapshots</a>)',
             url,
-            snapshot.fetched_at,
+            f"{snapshot.fetched_at:%Y-%m-%d %H:%M}",
             snapshot.overall_level,
             f"{snapshot.overall_experience:,}" if snapshot.overall_experience else "unranked",
             listing,
@@ -147,8 +121,7 @@ class PlayerAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a> ({})', url, task.interval, state)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = PlayerAddForm
+        kwargs["form"] = PlayerAddForm if obj is None else PlayerChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_inlines(self, request, obj=None):
@@ -171,20 +144,20 @@ class PlayerAdmin(admin.ModelAdmin):
         return selectors.players_matching(queryset, search=search_term), False
 
     def save_model(self, request, obj: Player, form, change: bool) -> None:
-        if change:
-            updated = services.player_update(
-                player=obj,
-                fetch_interval_minutes=obj.fetch_interval_minutes,
-                is_active=obj.is_active,
-            )
-        else:
-            updated = services.player_create(
-                username=obj.username,
-                fetch_interval_minutes=obj.fetch_interval_minutes,
-                detection=form.detection,
-            ).player
-        # The admin logs and redirects with this object: give it what the service stored.
-        for name in ("pk", "username_key", "game_mode", "fetch_task_id", "created_at"):
+        # The form already stored it through the service (players/admin_forms.py), so a service
+        # error was a form error. The admin logs and redirects with this object: give it what
+        # the service stored.
+        updated = form.stored
+        for name in (
+            "pk",
+            "username",
+            "username_key",
+            "game_mode",
+            "fetch_task_id",
+            "created_at",
+            "fetch_interval_minutes",
+            "is_active",
+        ):
             setattr(obj, name, getattr(updated, name))
         obj._state.adding = False
 
