@@ -6,6 +6,11 @@ from osrs_diff.routing import route
 urlpatterns = [
     route("players/stats", views.MultiPlayerStatsView.as_view(), name="players-stats"),
     route("players/<username>/fetch", views.PlayerFetchView.as_view(), name="player-fetch"),
+    route(
+        "players/<username>/accept-reading",
+        views.PlayerAcceptReadingView.as_view(),
+        name="player-accept-reading",
+    ),
     route("players/<username>/stats", views.PlayerStatsView.as_view(), name="player-stats"),
     route(
         "players/<username>/snapshots",

@@ -6,11 +6,12 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hiscores import selectors, serializers
+from hiscores import baselines, selectors, serializers
 from hiscores.ratelimit import estimated_wait_seconds
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
@@ -135,3 +136,36 @@ class PlayerSnapshotListView(ListAPIView):
             start=query.validated_data.get("start"),
             end=query.validated_data.get("end"),
         )
+
+
+class CanChangePlayers(BasePermission):
+    """Operators: staff, or users holding `players.change_player` (e.g. through a group)."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and (user.is_staff or user.has_perm("players.change_player"))
+        )
+
+
+class PlayerAcceptReadingView(APIView):
+    """Accept a flagged player's rejected reading as a new baseline and clear the flag.
+
+    The reading kept when it was rejected is stored as a baseline snapshot (fetched again from
+    the hiscores only when none was kept); gains, leaderboards and charts restart from it.
+    404 for an unknown player; 409 `not_flagged` when nothing is flagged (so accepting twice
+    stores one baseline).
+    """
+
+    permission_classes = [CanChangePlayers]
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.AcceptedReadingSerializer},
+        tags=["snapshots"],
+    )
+    def post(self, request: Request, username: str) -> Response:
+        acceptance = baselines.snapshot_baseline_accept(player=player_get(username=username))
+        return Response(serializers.AcceptedReadingSerializer(acceptance).data)

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
@@ -61,7 +61,14 @@ class PlayerAdmin(admin.ModelAdmin):
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
     inlines = [GameModeChangeInline]
-    actions = ["fetch_now", "pause", "resume", "check_game_mode", "resync_schedule"]
+    actions = [
+        "fetch_now",
+        "pause",
+        "resume",
+        "check_game_mode",
+        "resync_schedule",
+        "accept_latest_reading",
+    ]
     readonly_fields = [
         "username",
         "game_mode",
@@ -73,6 +80,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_fetch_status",
         "flag_reason",
         "flagged_at",
+        "flag_details",
         "latest_snapshot",
         "overall_xp_chart",
     ]
@@ -80,6 +88,28 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.display(description="Flagged", boolean=True)
     def flagged(self, obj: Player) -> bool:
         return bool(obj.flag_reason)
+
+    @admin.display(description="What went down")
+    def flag_details(self, obj: Player) -> str:
+        from hiscores.baselines import rejected_reading_falls
+
+        if not obj.flag_reason:
+            return "not flagged"
+        falls = rejected_reading_falls(player=obj)
+        if falls is None:
+            return "The rejected reading was not kept: accepting fetches the current reading."
+        return format_html(
+            "<table><thead><tr><th>Metric</th><th>Value</th><th>Before</th><th>After</th>"
+            "<th>Change</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (f.metric, f.field, f"{f.before:,}", f"{f.after:,}", f"{f.change:+,}")
+                    for f in falls
+                ),
+            ),
+        )
 
     @admin.display(description="Latest snapshot")
     def latest_snapshot(self, obj: Player) -> str:
@@ -199,6 +229,13 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.action(description="Check game mode")
     def check_game_mode(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         self._each(request, queryset, services.player_game_mode_update, "Checked")
+
+    @admin.action(description="Accept latest reading")
+    def accept_latest_reading(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
+        # Stores each flagged player's rejected reading as a baseline (hiscores.baselines).
+        from hiscores.baselines import snapshot_baseline_accept
+
+        self._each(request, queryset, snapshot_baseline_accept, "Accepted the latest reading of")
 
     @admin.action(description="Re-sync schedule")
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
