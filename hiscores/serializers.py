@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hiscores.selectors import snapshot_metrics
+from players.serializers import PlayerSerializer
 
 MAX_USERNAMES_PER_REQUEST = 50
 
@@ -124,13 +126,13 @@ class AcceptedReadingSerializer(serializers.Serializer):
     accepted_falls = serializers.SerializerMethodField(help_text="What went down, by how much.")
     player = serializers.SerializerMethodField()
 
+    @extend_schema_field(FallSerializer(many=True))
     def get_accepted_falls(self, acceptance) -> list[dict]:
         return FallSerializer(
             [{**fall, "change": fall["after"] - fall["before"]} for fall in acceptance.falls],
             many=True,
         ).data
 
+    @extend_schema_field(PlayerSerializer)
     def get_player(self, acceptance) -> dict:
-        from players.serializers import PlayerSerializer
-
         return PlayerSerializer(acceptance.player).data
