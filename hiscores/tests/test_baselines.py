@@ -199,3 +199,36 @@ def test_admin_action_accepts_the_latest_reading(flagged, admin_client):
     assert "not flagged" in text  # the other player's error, in words
     assert Snapshot.objects.filter(player=flagged, is_baseline=True).count() == 1
     assert Player.objects.get(pk=flagged.pk).flag_reason == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_accepts_store_one_baseline():
+    """Two operators click at once: the player row lock lets exactly one of them accept."""
+    import threading
+
+    from django.db import connection
+
+    player = PlayerFactory(username="Racer", schedule=False)
+    assert record(player, {"attack": 5_000_000}, 0) == FetchStatus.SUCCESS
+    assert record(player, {"attack": 1_000}, 1) == FetchStatus.REJECTED
+    stale = Player.objects.get(pk=player.pk)
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+
+    def accept() -> None:
+        try:
+            barrier.wait()
+            snapshot_baseline_accept(player=stale)
+            results.append("accepted")
+        except Conflict as exc:
+            results.append(exc.error_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["accepted", "not_flagged", "not_flagged", "not_flagged"]
+    assert Snapshot.objects.filter(player=player, is_baseline=True).count() == 1
