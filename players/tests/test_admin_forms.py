@@ -137,3 +137,26 @@ def test_change_page_says_none_yet_without_snapshots(admin_client):
     html = response.content.decode()
     row = re.search(r'field-latest_snapshot.*?<div class="readonly">(.*?)</div>', html, re.S)
     assert row is not None and "none yet" in row.group(1)
+
+
+def test_change_turns_a_service_error_into_a_form_error(admin_client, monkeypatch):
+    from osrs_diff.exceptions import NotFound
+    from players import services
+
+    player = PlayerFactory(username="Zezima")
+
+    def deleted_meanwhile(**kwargs):
+        raise NotFound("Player 'Zezima' is not tracked.")
+
+    monkeypatch.setattr(services, "player_update", deleted_meanwhile)
+    response = admin_client.post(
+        f"/admin/players/player/{player.pk}/change/",
+        {
+            "fetch_interval_minutes": 30,
+            "is_active": "on",
+            "game_mode_changes-TOTAL_FORMS": 0,
+            "game_mode_changes-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "is not tracked" in all_errors(response)
