@@ -30,6 +30,10 @@ class Snapshot(models.Model):
     board = models.CharField(max_length=48, help_text="The hiscores board it came from.")
     # Metrics the catalogue does not know yet: {key: {"name", "kind", "rank", "level"|"score", ...}}
     extra = models.JSONField(default=dict, blank=True)
+    # An operator accepted this reading although values went down (a rollback, a name taken over):
+    # gains, leaderboards and charts restart here and never count the jump into it.
+    # db_default: the fetch's plain-SQL insert (hiscores/rows.py) does not name the column.
+    is_baseline = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-fetched_at"]
@@ -43,6 +47,15 @@ class Snapshot(models.Model):
                 ),
                 name="snapshot_fetched_at_in_range",
             ),
+        ]
+        indexes = [
+            # "The latest baseline in (start, end]" per player, for history and leaderboards:
+            # baselines are rare, so a partial index keeps that probe tiny.
+            models.Index(
+                fields=["player", "fetched_at"],
+                condition=models.Q(is_baseline=True),
+                name="snapshot_baseline_idx",
+            )
         ]
         # "Latest snapshot at or before T for player P" is one probe of the unique index
         # (player_id, fetched_at), scanned backwards; no other index is needed for it.
@@ -67,6 +80,27 @@ def _value_fields(kind: MetricKind) -> tuple[tuple[str, models.Field], ...]:
 for _metric in METRICS:
     for _part, _field in _value_fields(_metric.kind):
         Snapshot.add_to_class(f"{_metric.key}_{_part}", _field)
+
+
+class RejectedReading(models.Model):
+    """The latest reading of a flagged player, kept so an operator can accept it as a baseline.
+
+    Written when a reading is rejected (values went down) and removed when the flag clears, so
+    accepting it needs no hiscores call. Values are stored as the snapshot row's columns.
+    """
+
+    player = models.OneToOneField(
+        "players.Player", on_delete=models.CASCADE, related_name="rejected_reading"
+    )
+    fetched_at = models.DateTimeField()
+    board = models.CharField(max_length=48)
+    columns = models.JSONField(default=dict)
+    extra = models.JSONField(default=dict, blank=True)
+    # What went down: [{"metric", "field", "before", "after"}, ...] (hiscores.layout.decreases).
+    falls = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.player_id} rejected @ {self.fetched_at:%Y-%m-%d %H:%M}"
 
 
 class FetchOutcomeCount(models.Model):

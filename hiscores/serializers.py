@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hiscores.selectors import snapshot_metrics
 from osrs_diff.datetimes import BoundedDateTimeField
+from players.serializers import PlayerSerializer
 
 MAX_USERNAMES_PER_REQUEST = 50
 
@@ -102,3 +104,36 @@ class FetchQueuedSerializer(serializers.Serializer):
     task_id = serializers.CharField()
     status_url = serializers.CharField()
     estimated_completion_seconds = serializers.FloatField()
+
+
+class FallSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    field = serializers.CharField(help_text="experience, level or score")
+    before = serializers.IntegerField()
+    after = serializers.IntegerField()
+    change = serializers.IntegerField(help_text="after - before (negative: it went down)")
+
+
+class AcceptedReadingSerializer(serializers.Serializer):
+    """The answer of POST /players/{username}/accept-reading."""
+
+    username = serializers.CharField(source="player.username")
+    snapshot_id = serializers.IntegerField(help_text="The new baseline snapshot.")
+    fetched_at = serializers.DateTimeField(help_text="When the accepted reading was taken.")
+    source = serializers.ChoiceField(
+        choices=["kept", "hiscores"],
+        help_text="kept: the rejected reading itself; hiscores: fetched again (it was not kept).",
+    )
+    accepted_falls = serializers.SerializerMethodField(help_text="What went down, by how much.")
+    player = serializers.SerializerMethodField()
+
+    @extend_schema_field(FallSerializer(many=True))
+    def get_accepted_falls(self, acceptance) -> list[dict]:
+        return FallSerializer(
+            [{**fall, "change": fall["after"] - fall["before"]} for fall in acceptance.falls],
+            many=True,
+        ).data
+
+    @extend_schema_field(PlayerSerializer)
+    def get_player(self, acceptance) -> dict:
+        return PlayerSerializer(acceptance.player).data

@@ -20,7 +20,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from hiscores import layout, rows
+from hiscores import baselines, layout, rows
 from hiscores.integration.catalogue import DECREASABLE_KEYS
 from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
@@ -224,6 +224,15 @@ def _compare_and_store(
         if falls:
             reason = _describe_falls(falls)
             Player.objects.filter(pk=player.pk).update(flag_reason=reason, flagged_at=fetched_at)
+            # Kept so an operator can accept it as a baseline without another hiscores call.
+            baselines.rejected_reading_keep(
+                player_id=player.pk,
+                fetched_at=fetched_at,
+                board=str(board),
+                columns=columns,
+                extra=extra,
+                falls=falls,
+            )
             return FetchOutcome(FetchStatus.REJECTED, reason=reason, details=falls, **base)
         if not layout.progressed(before, current, include_ranks=include_ranks):
             _clear_flag(player)
@@ -255,6 +264,7 @@ def _compare_and_store(
 def _clear_flag(player: Player) -> None:
     if player.flag_reason:
         Player.objects.filter(pk=player.pk).update(flag_reason="", flagged_at=None)
+        baselines.rejected_reading_discard(player_id=player.pk)
         logger.info("flag cleared for %s: a plausible reading arrived", player.username)
 
 

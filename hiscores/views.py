@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hiscores import selectors, serializers, services
+from hiscores import baselines, selectors, serializers, services
 from hiscores.integration.shared import estimated_wait_seconds, web_deadline
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
@@ -168,3 +168,24 @@ class PlayerSnapshotListView(ListAPIView):
             start=query.validated_data.get("start"),
             end=query.validated_data.get("end"),
         )
+
+
+class PlayerAcceptReadingView(APIView):
+    """Accept a flagged player's rejected reading as a new baseline and clear the flag.
+
+    The reading kept when it was rejected is stored as a baseline snapshot (fetched again from
+    the hiscores only when none was kept); gains, leaderboards and charts restart from it.
+    404 for an unknown player; 409 `not_flagged` when nothing is flagged (so accepting twice
+    stores one baseline).
+    """
+
+    write_permissions = {"POST": "players.change_player"}
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.AcceptedReadingSerializer},
+        tags=["snapshots"],
+    )
+    def post(self, request: Request, username: str) -> Response:
+        acceptance = baselines.snapshot_baseline_accept(player=player_get(username=username))
+        return Response(serializers.AcceptedReadingSerializer(acceptance).data)

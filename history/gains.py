@@ -5,13 +5,16 @@ The rules, the same for every endpoint:
   both ends;
 - a metric unranked at the start and ranked at the end is *newly ranked*: reported with its end
   value, never counted as a gain of that whole value (a boss appears on the hiscores at 5 kills);
+- a *baseline* reading (an operator accepted values that went down: a rollback, a name taken over)
+  restarts counting, like a newly ranked metric: a range that crosses one counts from the latest
+  baseline in it, never the jump into it (`counting_start`);
 - rank changes are end - start (negative = climbed);
 - daily rates divide a gain by the real elapsed days (36 hours = 1.5 days).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,21 @@ class Gains:
     rank_changes: dict[str, dict[str, int]] = field(default_factory=dict)
     newly_ranked: list[dict[str, Any]] = field(default_factory=list)
     daily_rates: dict[str, float] = field(default_factory=dict)
+
+
+def counting_start(
+    start: Mapping[str, Any], readings: Sequence[Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    """The reading gains count from: the latest baseline among `readings` after `start`, else start.
+
+    Readings are snapshot rows (`fetched_at`, `is_baseline`); the jump from the readings before a
+    baseline into it is never a gain, so a range that crosses one restarts there.
+    """
+    chosen = start
+    for reading in readings:
+        if reading.get("is_baseline") and reading["fetched_at"] > chosen["fetched_at"]:
+            chosen = reading
+    return chosen
 
 
 def metric_gain(start: MetricValue | None, end: MetricValue | None) -> int | None:

@@ -157,11 +157,16 @@ def player_progress_between(
         f"SELECT id FROM {table} WHERE player_id = %s AND fetched_at > %s AND fetched_at <= %s "
         "ORDER BY fetched_at ASC LIMIT 1"
     )
-    sql = (
-        f"SELECT * FROM {table} WHERE id IN (({in_force}), ({in_force}), ({first_after})) "
-        "ORDER BY fetched_at"
+    baseline_in_range = (
+        f"SELECT id FROM {table} WHERE player_id = %s AND fetched_at > %s AND fetched_at <= %s "
+        "AND is_baseline ORDER BY fetched_at DESC LIMIT 1"
     )
-    params = [player.pk, start, player.pk, end, player.pk, start, end]
+    sql = (
+        f"SELECT * FROM {table} WHERE id IN (({in_force}), ({in_force}), ({first_after}), "
+        # The latest baseline in the range: gains restart there (history.gains.counting_start).
+        f"({baseline_in_range})) ORDER BY fetched_at"
+    )
+    params = [player.pk, start, player.pk, end, player.pk, start, end, player.pk, start, end]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -172,9 +177,10 @@ def player_progress_between(
         row["fetched_at"] = db.backend().aware(row["fetched_at"])
     if not rows:
         raise _no_snapshot(player, end)
-    # Rows are at most: in force at start (<= start), first after start, in force at end.
+    # Rows are at most: in force at start (<= start), first after start, the latest baseline in
+    # the range, in force at end.
     at_start = [row for row in rows if row["fetched_at"] <= start]
-    start_row = at_start[-1] if at_start else rows[0]
+    start_row = gains.counting_start(at_start[-1] if at_start else rows[0], rows)
     end_row = rows[-1]
     window = _window(
         start=start,
@@ -269,9 +275,9 @@ def player_metric_history(
     """One metric of `player` over [start, end]: start/end values and each reading it changed in.
 
     The timeline holds the reading in force at `start` (or the first one, when tracking began
-    later), every reading in the range where the metric's value changed, and the last reading.
-    One query over this metric's columns only. 404 `no_snapshot` when the player has none up to
-    `end`.
+    later; or the latest baseline in the range, where counting restarts), every reading in the
+    range where the metric's value changed, and the last reading. One query over this metric's
+    columns only. 404 `no_snapshot` when the player has none up to `end`.
     """
     now = now or timezone.now()
     is_skill = metric.kind is MetricKind.SKILL
@@ -292,6 +298,8 @@ def player_metric_history(
                    ROW_NUMBER() OVER w AS n, COUNT(*) OVER () AS total
             FROM {table}
             WHERE player_id = %s AND fetched_at <= %s AND fetched_at >= COALESCE(
+                (SELECT fetched_at FROM {table} WHERE player_id = %s AND is_baseline
+                 AND fetched_at > %s AND fetched_at <= %s ORDER BY fetched_at DESC LIMIT 1),
                 ({snapshot_in_force_sql(select="fetched_at")}), %s)
             WINDOW w AS (ORDER BY fetched_at)
         ) readings
@@ -299,7 +307,7 @@ def player_metric_history(
         ORDER BY fetched_at
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [player.pk, end, player.pk, start, start])
+        cursor.execute(sql, [player.pk, end, player.pk, start, end, player.pk, start, start])
         rows = cursor.fetchall()
     if not rows:
         raise _no_snapshot(player, end)
@@ -357,7 +365,8 @@ def leaderboard_page(
     """Tracked players ranked by their gain in `metric` over [start, end], best first.
 
     Computed in the database: per player, the value in force at `start` (or at the first snapshot
-    after it, when tracking began later) and at `end`, each an index probe; only players who
+    after it, when tracking began later; the latest baseline in the range, where counting
+    restarts) and at `end`, each an index probe; only players who
     gained are ranked (a metric unranked at the start is newly ranked, not a gain). One query
     returns the page and the total. PostgreSQL uses LATERAL joins that evaluate each probe once;
     other databases (SQLite under `make run`) use the portable ORM form of the same query.
@@ -412,6 +421,11 @@ def _leaderboard_postgresql(
             -- OFFSET 0 keeps this a subquery evaluated once per player; pulled up, its COALESCE
             -- would be copied into the filter, the sort key and the output (4 evaluations).
             SELECT COALESCE(
+                -- The latest baseline in the range: counting restarts there (history.gains).
+                (SELECT COALESCE(x.{value}, -1) FROM {snapshots} x
+                 WHERE x.player_id = p.id AND x.is_baseline
+                   AND x.fetched_at > %(start)s AND x.fetched_at <= %(end)s
+                 ORDER BY x.fetched_at DESC LIMIT 1),
                 ({start_in_force}),
                 (SELECT COALESCE(x.{value}, -1) FROM {snapshots} x
                  WHERE x.player_id = p.id AND x.fetched_at > %(start)s
@@ -448,12 +462,14 @@ def _leaderboard_orm(
         player_id=OuterRef("pk"), fetched_at__gt=start, fetched_at__lte=end
     )
     at_end = snapshots_in_force_at(player_id=OuterRef("pk"), at=end)
+    baseline_in_range = first_in_range.filter(is_baseline=True)
     players = Player.objects.filter(is_active=True)
     if game_mode:
         players = players.filter(game_mode=game_mode)
     ranked = (
         players.annotate(
             start_value=Coalesce(
+                probe(baseline_in_range.order_by("-fetched_at")),
                 probe(at_start),
                 probe(first_in_range.order_by("fetched_at")),
                 output_field=BigIntegerField(),

@@ -137,7 +137,44 @@ def differences(
             )
         else:
             diff["last_run_at"] = None  # what PeriodicTask.save() does on disable
+    start = None if "start_time" in diff else _start_within_interval(task, player, now=now)
+    if player.is_active and start is not None:
+        diff["start_time"] = start
     return diff
+
+
+def _next_run_at_interval(task: PeriodicTask, every: timedelta) -> datetime | None:
+    """When beat sends `task` next if its interval is `every` (beat's own rule, see below)."""
+    # django-celery-beat (and osrs_diff.beat): due = last_run_at + interval, never before
+    # start_time; a never-run task with a start_time is due at start_time, one without is due
+    # an interval after it was last saved.
+    if task.last_run_at is not None:
+        due = task.last_run_at + every
+    elif task.start_time is not None:
+        due = task.start_time
+    elif task.date_changed is not None:
+        due = task.date_changed + every
+    else:
+        return None
+    if task.start_time is not None and task.start_time > due:
+        due = task.start_time
+    return due
+
+
+def _start_within_interval(task: PeriodicTask, player: Player, *, now: datetime) -> datetime | None:
+    """A new start_time when the next run would be more than one interval away, else None.
+
+    A first run planned for the old (longer) interval, or a start_time left far ahead, would
+    otherwise hold on after an interval change or a resume: after any change the next run is
+    at most one (new) interval away. The replacement is staggered inside the new interval.
+    """
+    every = timedelta(minutes=player.fetch_interval_minutes)
+    due = _next_run_at_interval(task, every)
+    if due is None or due <= now + every:
+        return None
+    return first_run_at(
+        player_id=player.pk, interval_minutes=player.fetch_interval_minutes, now=now
+    )
 
 
 def _new_task(player: Player, interval: IntervalSchedule, *, now: datetime) -> PeriodicTask:

@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from hiscores import services as hiscores_services
+from hiscores.admin.forms import PlayerAddForm, PlayerChangeForm
 from hiscores.integration.shared import web_deadline
 from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
 from players.models import GameModeChange, Player
-from players.names import normalise_username
-
-
-class PlayerAddForm(forms.ModelForm):
-    """Checks the name and asks the hiscores in clean(); save_model stores via the service."""
-
-    class Meta:
-        model = Player
-        fields = ["username", "fetch_interval_minutes"]
-
-    def clean(self):
-        cleaned = super().clean()
-        username = cleaned.get("username")
-        interval = cleaned.get("fetch_interval_minutes")
-        if username is None or interval is None:
-            return cleaned
-        try:
-            services.validate_fetch_interval(interval)
-            if Player.objects.filter(username_key=normalise_username(username)).exists():
-                raise forms.ValidationError({"username": "This player is already tracked."})
-            with web_deadline():  # the admin answers within the deadline, never sleeps
-                detection = services.game_mode_detect(username=username)
-        except ServiceError as exc:
-            raise forms.ValidationError(exc.message) from exc
-        if detection.mode is None:
-            raise forms.ValidationError({"username": "No hiscores board knows this name."})
-        self.detection = detection
-        return cleaned
 
 
 class GameModeChangeInline(admin.TabularInline):
@@ -92,7 +63,14 @@ class PlayerAdmin(admin.ModelAdmin):
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
     inlines = [GameModeChangeInline]
-    actions = ["fetch_now", "pause", "resume", "check_game_mode", "resync_schedule"]
+    actions = [
+        "fetch_now",
+        "pause",
+        "resume",
+        "check_game_mode",
+        "resync_schedule",
+        "accept_latest_reading",
+    ]
     readonly_fields = [
         "username",
         "game_mode",
@@ -104,6 +82,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_fetch_status",
         "flag_reason",
         "flagged_at",
+        "flag_details",
         "latest_snapshot",
         "overall_xp_chart",
     ]
@@ -112,6 +91,28 @@ class PlayerAdmin(admin.ModelAdmin):
     def flagged(self, obj: Player) -> bool:
         return bool(obj.flag_reason)
 
+    @admin.display(description="What went down")
+    def flag_details(self, obj: Player) -> str:
+        from hiscores.baselines import rejected_reading_falls
+
+        if not obj.flag_reason:
+            return "not flagged"
+        falls = rejected_reading_falls(player=obj)
+        if falls is None:
+            return "The rejected reading was not kept: accepting fetches the current reading."
+        return format_html(
+            "<table><thead><tr><th>Metric</th><th>Value</th><th>Before</th><th>After</th>"
+            "<th>Change</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (f.metric, f.field, f"{f.before:,}", f"{f.after:,}", f"{f.change:+,}")
+                    for f in falls
+                ),
+            ),
+        )
+
     @admin.display(description="Latest snapshot")
     def latest_snapshot(self, obj: Player) -> str:
         snapshot = snapshot_latest(player=obj)
@@ -119,11 +120,12 @@ class PlayerAdmin(admin.ModelAdmin):
             return "none yet"
         url = reverse("admin:hiscores_snapshot_change", args=[snapshot.pk])
         listing = reverse("admin:hiscores_snapshot_changelist") + f"?player__id__exact={obj.pk}"
+        # format_html escapes its arguments into strings first, so a format spec such as
+        # {:%Y-%m-%d} fails there (and the admin shows "-"): format the values beforehand.
         return format_html(
-            '<a href="{}">{:%Y-%m-%d %H:%M} UTC</a>: total level {}, {} XP '
-            '(<a href="{}">all snapshots</a>)',
+            '<a href="{}">{} UTC</a>: total level {}, {} XP (<a href="{}">all snapshots</a>)',
             url,
-            snapshot.fetched_at,
+            f"{snapshot.fetched_at:%Y-%m-%d %H:%M}",
             snapshot.overall_level,
             f"{snapshot.overall_experience:,}" if snapshot.overall_experience else "unranked",
             listing,
@@ -149,8 +151,7 @@ class PlayerAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a> ({})', url, task.interval, state)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = PlayerAddForm
+        kwargs["form"] = PlayerAddForm if obj is None else PlayerChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_inlines(self, request, obj=None):
@@ -173,20 +174,20 @@ class PlayerAdmin(admin.ModelAdmin):
         return selectors.players_matching(queryset, search=search_term), False
 
     def save_model(self, request, obj: Player, form, change: bool) -> None:
-        if change:
-            updated = services.player_update(
-                player=obj,
-                fetch_interval_minutes=obj.fetch_interval_minutes,
-                is_active=obj.is_active,
-            )
-        else:
-            updated = hiscores_services.player_track(
-                username=obj.username,
-                fetch_interval_minutes=obj.fetch_interval_minutes,
-                detection=form.detection,
-            ).player
-        # The admin logs and redirects with this object: give it what the service stored.
-        for name in ("pk", "username_key", "game_mode", "fetch_task_id", "created_at"):
+        # The form already stored it through the service (hiscores/admin/forms.py), so a service
+        # error was a form error. The admin logs and redirects with this object: give it what
+        # the service stored.
+        updated = form.stored
+        for name in (
+            "pk",
+            "username",
+            "username_key",
+            "game_mode",
+            "fetch_task_id",
+            "created_at",
+            "fetch_interval_minutes",
+            "is_active",
+        ):
             setattr(obj, name, getattr(updated, name))
         obj._state.adding = False
 
@@ -229,6 +230,13 @@ class PlayerAdmin(admin.ModelAdmin):
     def check_game_mode(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         with web_deadline():  # the whole action, every selected player, within the deadline
             self._each(request, queryset, services.player_game_mode_update, "Checked")
+
+    @admin.action(description="Accept latest reading", permissions=["change"])
+    def accept_latest_reading(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
+        # Stores each flagged player's rejected reading as a baseline (hiscores.baselines).
+        from hiscores.baselines import snapshot_baseline_accept
+
+        self._each(request, queryset, snapshot_baseline_accept, "Accepted the latest reading of")
 
     @admin.action(description="Re-sync schedule", permissions=["change"])
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:

@@ -54,6 +54,7 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "system-trigger-game-mode-check": {"POST": STAFF},
     "players-stats": {"GET": READ},
     "player-fetch": {"POST": WRITE},
+    "player-accept-reading": {"POST": WRITE},
     "player-stats": {"GET": READ},
     "player-snapshots": {"GET": READ},
     "player-list": {"GET": READ, "POST": WRITE},

@@ -36,6 +36,11 @@ urlpatterns = [
         "players/<username>/fetch", hiscores_views.PlayerFetchView.as_view(), name="player-fetch"
     ),
     route(
+        "players/<username>/accept-reading",
+        hiscores_views.PlayerAcceptReadingView.as_view(),
+        name="player-accept-reading",
+    ),
+    route(
         "players/<username>/stats", hiscores_views.PlayerStatsView.as_view(), name="player-stats"
     ),
     route(
