@@ -18,10 +18,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from hiscores import layout, rows
-from hiscores.client import HiscoresResult, PlayerNotFound
-from hiscores.metrics import DECREASABLE_KEYS
+from hiscores.integration.catalogue import DECREASABLE_KEYS
+from hiscores.integration.errors import PlayerNotFound
+from hiscores.integration.results import HiscoresResult
+from hiscores.integration.shared import fetch as hiscores_fetch
 from hiscores.models import RejectedReading, Snapshot
 from osrs_diff.exceptions import Conflict, NotFound
+from players.game_modes import board_for_game_mode
 from players.models import Player
 
 logger = logging.getLogger(__name__)
@@ -171,14 +174,12 @@ def snapshot_baseline_accept(*, player: Player) -> BaselineAcceptance:
 
 
 def _fetch_current(player: Player) -> HiscoresResult:
-    from hiscores.client import fetch as hiscores_fetch
-    from hiscores.services import board_for
-
+    board = board_for_game_mode(player.game_mode)
     try:
-        return hiscores_fetch(player.username, board_for(player))
+        return hiscores_fetch(player.username, board)
     except PlayerNotFound:
         raise NotFound(
-            f"Player {player.username!r} is not on the {board_for(player)} board: "
+            f"Player {player.username!r} is not on the {board} board: "
             "there is no reading to accept.",
             error_code="player_not_found",
         ) from None

@@ -236,7 +236,10 @@ class PlayerAdmin(admin.ModelAdmin):
         # Stores each flagged player's rejected reading as a baseline (hiscores.baselines).
         from hiscores.baselines import snapshot_baseline_accept
 
-        self._each(request, queryset, snapshot_baseline_accept, "Accepted the latest reading of")
+        with web_deadline():
+            self._each(
+                request, queryset, snapshot_baseline_accept, "Accepted the latest reading of"
+            )
 
     @admin.action(description="Re-sync schedule", permissions=["change"])
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
