@@ -25,6 +25,8 @@ FETCH_SECONDS_ESTIMATE = 1.0
 class PlayerFetchView(APIView):
     """Queue a fetch of this player's hiscores now; follow it at `status_url`."""
 
+    name = "Fetch player now"
+
     @extend_schema(
         request=None,
         responses={202: serializers.FetchQueuedSerializer},
@@ -51,6 +53,8 @@ class PlayerFetchView(APIView):
 class PlayerStatsView(APIView):
     """The player's latest stats, or the stats in force at `?at=`."""
 
+    name = "Player stats"
+
     @extend_schema(
         parameters=[serializers.StatsQuerySerializer],
         responses=serializers.PlayerStatsSerializer,
@@ -73,6 +77,8 @@ class PlayerStatsView(APIView):
 
 class MultiPlayerStatsView(APIView):
     """Latest stats of several players; unknown names are listed, not an error."""
+
+    name = "Stats of several players"
 
     @extend_schema(
         parameters=[
@@ -118,6 +124,8 @@ def _players_by_name(names: list[str]) -> tuple[list[Player], list[str]]:
 
 class PlayerSnapshotListView(ListAPIView):
     """The player's stored snapshots, newest first, optionally between `start` and `end`."""
+
+    name = "Player snapshots"
 
     serializer_class = serializers.SnapshotSerializer
     filter_backends: list = []

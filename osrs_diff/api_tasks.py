@@ -126,6 +126,8 @@ class TaskStatusSerializer(serializers.Serializer):
 class TaskStatusView(APIView):
     """State and result of a task the API started (e.g. a game-mode check or a fetch)."""
 
+    name = "Task status"
+
     @extend_schema(responses=TaskStatusSerializer, tags=["tasks"])
     def get(self, request: Request, task_id: str) -> Response:
         return Response(TaskStatusSerializer(api_task_status(task_id=task_id)).data)

@@ -37,6 +37,9 @@ class PlayerFilter(django_filters.FilterSet):
 class PlayerListCreateView(generics.ListAPIView):
     """List tracked players, or track a new one."""
 
+    name = "Players"
+    browsable_example = {"POST": {"username": "Zezima", "fetch_interval_minutes": 60}}
+
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
 
@@ -73,6 +76,9 @@ class PlayerListCreateView(generics.ListAPIView):
 class PlayerDetailView(APIView):
     """One player, by any spelling of its name."""
 
+    name = "Player"
+    browsable_example = {"PATCH": {"fetch_interval_minutes": 30, "is_active": True}}
+
     @extend_schema(responses=PlayerSerializer, tags=TAGS)
     def get(self, request: Request, username: str) -> Response:
         return Response(PlayerSerializer(selectors.player_get(username=username)).data)
@@ -94,6 +100,8 @@ class PlayerDetailView(APIView):
 class PlayerPauseView(APIView):
     """Stop fetching a player (its schedule is disabled)."""
 
+    name = "Pause player"
+
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
         player = services.player_pause(player=selectors.player_get(username=username))
@@ -103,6 +111,8 @@ class PlayerPauseView(APIView):
 class PlayerResumeView(APIView):
     """Fetch a paused player again."""
 
+    name = "Resume player"
+
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
         player = services.player_resume(player=selectors.player_get(username=username))
@@ -111,6 +121,8 @@ class PlayerResumeView(APIView):
 
 class PlayerGameModeUpdateView(APIView):
     """Re-detect the player's game mode now (only downward moves are applied)."""
+
+    name = "Update game mode"
 
     @extend_schema(
         request=None,
@@ -139,6 +151,8 @@ class PlayerGameModeUpdateView(APIView):
 class PlayerScheduleView(APIView):
     """The player's fetch schedule (its django-celery-beat PeriodicTask)."""
 
+    name = "Player schedule"
+
     @extend_schema(responses=ScheduleSerializer, tags=TAGS)
     def get(self, request: Request, username: str) -> Response:
         player = selectors.player_get(username=username)
@@ -147,6 +161,8 @@ class PlayerScheduleView(APIView):
 
 class ScheduleListView(generics.ListAPIView):
     """Every player's fetch schedule."""
+
+    name = "Schedules"
 
     serializer_class = ScheduleSerializer
     filter_backends: list = []
@@ -169,6 +185,8 @@ class ScheduleListView(generics.ListAPIView):
 
 class GameModeCheckTriggerView(APIView):
     """Start the game-mode check of every active non-regular player now (staff only)."""
+
+    name = "Game-mode check"
 
     permission_classes = [IsAdminUser]
 
