@@ -90,7 +90,7 @@ _UNITS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
 
 def _date_format(span: timedelta) -> str:
     if span <= timedelta(minutes=10):  # minutes alone would repeat across the axis
-        return "%d %b %H:%M:%S"
+        return "%H:%M:%S"
     if span <= timedelta(days=2):
         return "%d %b %H:%M"
     if span <= timedelta(days=400):
