@@ -22,6 +22,9 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     one looks like instead.
     """
 
+    # DRF's page, branded: "osrs-diff" links to the front door, "API root" to /api.
+    template = "osrs_diff/browsable_api.html"
+
     def get_raw_data_form(self, data, view, method, request):
         form = super().get_raw_data_form(data, view, method, request)
         example = browsable_example(view, method)

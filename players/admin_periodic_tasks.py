@@ -43,11 +43,9 @@ class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
         "name",
         "player_link",
         "enabled",
-        "scheduler",
         "interval",
         "start_time",
         "last_run_at",
-        "one_off",
     )
     search_fields = ("name", "task", "player__username")
 

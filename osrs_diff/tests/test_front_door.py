@@ -98,6 +98,8 @@ def test_api_root_is_browsable_with_its_name(session_client):
 
     assert "osrs-diff API" in html
     assert 'href="http://testserver/players"' in html  # clickable
+    assert '<a class="navbar-brand" href="/">osrs-diff</a>' in html
+    assert "Django REST framework" not in html
 
 
 def test_browsable_login_lands_on_the_api_root_and_logout_on_the_front_door(client, user):
