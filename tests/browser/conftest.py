@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.browser.helpers import click_and_wait
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WINDOW = (1280, 900)
@@ -67,8 +69,12 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, settings) -> Iterator:
-    """The browser, pointed at a fresh live server session (cookies cleared)."""
+def page(browser, live_server, settings) -> Iterator:
+    """The browser, pointed at a fresh live server session (cookies cleared).
+
+    Tests using it are marked `django_db(transaction=True, serialized_rollback=True)`: the live
+    server's thread sees their rows, and the content types survive for the drills that follow.
+    """
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # plain http here
     browser.delete_all_cookies()
     browser.base_url = live_server.url
@@ -109,7 +115,8 @@ def admin_login(page, django_user_model) -> Callable[[], None]:
         page.get(page.base_url + "/admin/login/?next=/admin/")
         page.find_element(By.NAME, "username").send_keys("admin")
         page.find_element(By.NAME, "password").send_keys(ADMIN_PASSWORD)
-        page.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+        click_and_wait(page, page.find_element(By.CSS_SELECTOR, "input[type=submit]"))
+        assert page.find_elements(By.ID, "user-tools"), "the admin login failed"
         assert page.current_url.endswith("/admin/"), page.current_url
 
     return login

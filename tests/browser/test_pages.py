@@ -14,8 +14,9 @@ from drops.tests.factories import party_with_drops
 from hiscores.services import snapshot_record
 from hiscores.tests.snapshot_helpers import reading
 from players.tests.factories import PlayerFactory
+from tests.browser.helpers import click_and_wait
 
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def foreign_requests(page) -> list[str]:
@@ -49,7 +50,7 @@ def test_front_door_links_to_the_admin(page, screenshot):
     assert page.find_element(By.TAG_NAME, "h1").text == "osrs-diff"
     screenshot("front-door")
     assert foreign_requests(page) == []
-    page.find_element(By.ID, "link-admin").click()
+    click_and_wait(page, page.find_element(By.ID, "link-admin"))
     assert "/admin/login/" in page.current_url
 
 
@@ -59,7 +60,7 @@ def test_admin_index_and_api_root(page, admin_login, screenshot):
     body = page.find_element(By.TAG_NAME, "body").text
     assert "Parties" in body and "Partys" not in body
     screenshot("admin-index")
-    page.find_element(By.LINK_TEXT, "VIEW SITE").click()
+    click_and_wait(page, page.find_element(By.LINK_TEXT, "VIEW SITE"))
     assert urlsplit(page.current_url).path == "/"
     page.get(page.base_url + "/api")
     assert page.find_element(By.TAG_NAME, "h1").text == "osrs-diff API"
