@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test lint format bench fuzz services clean
+.PHONY: run demo test lint format bench fuzz services browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ demo: $(RUN_STAMP)
 	$(MAKE) --no-print-directory run
 
 ## test: lint, format check, import contracts and the whole pytest suite against local PostgreSQL and Redis.
-test: $(DEV_STAMP) services
+test: $(DEV_STAMP) services browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports  # the layering and no-cycle contracts in .importlinter
@@ -60,6 +60,10 @@ test: $(DEV_STAMP) services
 
 services:
 	@scripts/ensure_services.sh
+
+# Debian's chromium + chromium-driver for tests/browser (installed with apt when root).
+browser:
+	@scripts/ensure_browser.sh
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

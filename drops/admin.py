@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -14,6 +15,11 @@ from django.utils.html import format_html
 
 from drops import services
 from drops.models import Drop, Party
+
+
+def gp(value: int | Decimal) -> str:
+    """Gold with thousands separators: 1234567 -> "1,234,567 gp"."""
+    return f"{int(value):,} gp"
 
 
 class PartyStatusFilter(admin.SimpleListFilter):
@@ -61,7 +67,7 @@ class PartyAdmin(admin.ModelAdmin):
         "last_drop_at",
         "ended_at",
         "total_drops",
-        "total_value",
+        "total_value_gp",
         "avg_drop",
         "biggest_drop",
         "drops_link",
@@ -73,9 +79,19 @@ class PartyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # parties are opened by reported drops only
 
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        # Every field is read-only (the totals belong to the services): no SAVE buttons.
+        extra_context = {**(extra_context or {}), "show_save": False}
+        extra_context.update(show_save_and_continue=False, show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="total value")
+    def total_value_gp(self, party: Party) -> str:
+        return gp(party.total_value)
+
     @admin.display(description="average drop")
-    def avg_drop(self, party: Party) -> int:
-        return party.avg_drop
+    def avg_drop(self, party: Party) -> str:
+        return gp(party.avg_drop)
 
     @admin.display(description="drops")
     def drops_link(self, party: Party) -> str:
@@ -102,7 +118,7 @@ class DropAdmin(admin.ModelAdmin):
         "item_name",
         "item_id",
         "quantity",
-        "value",
+        "value_gp",
         "received_at",
     )
     list_filter = ("party__world", ("received_at", admin.DateFieldListFilter))
@@ -122,6 +138,10 @@ class DropAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Drop | None = None) -> bool:
         return False
+
+    @admin.display(description="value", ordering="value")
+    def value_gp(self, drop: Drop) -> str:
+        return gp(drop.value)
 
     @admin.display(description="world", ordering="party__world")
     def world(self, drop: Drop) -> int:

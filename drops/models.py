@@ -26,6 +26,7 @@ class Party(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "parties"
         constraints = [
             # The race-free guarantee: concurrent first reports for a world cannot both open one.
             models.UniqueConstraint(
@@ -88,4 +89,4 @@ class Drop(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_name} x{self.quantity} ({self.value} gp)"
+        return f"{self.item_name} x{self.quantity:,} ({self.value:,} gp)"

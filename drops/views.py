@@ -53,6 +53,7 @@ class DropsAPIView(APIView):
 class DropReportView(DropsAPIView):
     """A game client reports one item drop it saw."""
 
+    name = "Drop report"
     throttle_scope = DROP_REPORT_THROTTLE_SCOPE
     # The hot path: answer JSON without negotiating the browsable renderer.
     renderer_classes = [JSONRenderer]
@@ -76,6 +77,8 @@ class DropReportView(DropsAPIView):
 class ActivePartyListView(DropsAPIView):
     """Parties with a drop within the idle timeout, newest activity first."""
 
+    name = "Active parties"
+
     @extend_schema(
         responses=ActivePartiesSerializer, operation_id="parties_active_list", tags=["drops"]
     )
@@ -88,6 +91,8 @@ class ActivePartyListView(DropsAPIView):
 
 class PartyCleanupView(DropsAPIView):
     """End every party idle past the timeout now (the sweeper does this every minute too)."""
+
+    name = "Party cleanup"
 
     @extend_schema(
         request=None, responses=CleanupSerializer, operation_id="parties_cleanup", tags=["drops"]
@@ -102,6 +107,8 @@ class PartyCleanupView(DropsAPIView):
 
 class PartyDetailView(DropsAPIView):
     """One party with its totals and its drops (paginated, arrival order)."""
+
+    name = "Party"
 
     @extend_schema(responses=PartySerializer, operation_id="parties_retrieve", tags=["drops"])
     def get(self, request: Request, party_id: int) -> Response:
@@ -127,6 +134,8 @@ class PartyHistoryFilter(filters.FilterSet):
 
 class PartyHistoryView(ListAPIView):
     """Ended parties with their totals, most recently ended first."""
+
+    name = "Party history"
 
     permission_classes = [DropsPermission]
     throttle_classes = [DropsRateThrottle]

@@ -61,7 +61,8 @@ class Snapshot(models.Model):
         # (player_id, fetched_at), scanned backwards; no other index is needed for it.
 
     def __str__(self) -> str:
-        return f"{self.player_id} @ {self.fetched_at:%Y-%m-%d %H:%M}"
+        # The admin titles snapshots with this; its list selects the player with the rows.
+        return f"{self.player.username} @ {self.fetched_at:%Y-%m-%d %H:%M}"
 
 
 def _value_fields(kind: MetricKind) -> tuple[tuple[str, models.Field], ...]:

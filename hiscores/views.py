@@ -57,6 +57,7 @@ class PlayerFetchView(APIView):
     """Queue a fetch of this player's hiscores now; follow it at `status_url`."""
 
     write_permissions = {"POST": "players.change_player"}
+    name = "Fetch player now"
 
     @extend_schema(
         request=None,
@@ -84,6 +85,8 @@ class PlayerFetchView(APIView):
 class PlayerStatsView(APIView):
     """The player's latest stats, or the stats in force at `?at=`."""
 
+    name = "Player stats"
+
     @extend_schema(
         parameters=[serializers.StatsQuerySerializer],
         responses=serializers.PlayerStatsSerializer,
@@ -106,6 +109,8 @@ class PlayerStatsView(APIView):
 
 class MultiPlayerStatsView(APIView):
     """Latest stats of several players; unknown names are listed, not an error."""
+
+    name = "Stats of several players"
 
     @extend_schema(
         parameters=[
@@ -151,6 +156,8 @@ def _players_by_name(names: list[str]) -> tuple[list[Player], list[str]]:
 
 class PlayerSnapshotListView(ListAPIView):
     """The player's stored snapshots, newest first, optionally between `start` and `end`."""
+
+    name = "Player snapshots"
 
     serializer_class = serializers.SnapshotSerializer
     filter_backends: list = []

@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 WIDTH = 720
 HEIGHT = 320
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 78, 24, 44, 52
+# The right margin holds half of the last (centred) x label: "30 Nov 03:30" is ~75 px wide.
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 78, 44, 44, 52
 Y_TICKS = 5
 X_TICKS = 6
 MAX_DOTS = 120  # more readings than this: the line alone (dots would merge into a smear)
@@ -46,18 +47,50 @@ def _three_digits(scaled: float) -> str:
 
 def nice_ticks(low: float, high: float, count: int = Y_TICKS) -> list[float]:
     """Round-number ticks (steps of 1, 2 or 5 x 10^k) covering [low, high]."""
-    if high <= low:  # a flat line sits mid-chart
-        low, high = low - 1, high + 1
+    if high <= low:  # a flat line sits mid-chart, on an axis of round numbers around it
+        pad = max(1.0, abs(low) * 0.01)
+        low, high = low - pad, high + pad
     raw = (high - low) / max(1, count - 1)
     magnitude = 10 ** math.floor(math.log10(raw))
-    # Values are whole XP/kills: never a step below 1.
-    step = max(1, next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
+    # Values are whole XP/kills: never a step below 1. Of the 1-2-5 steps near the raw one, the
+    # one giving closest to `count` ticks (the larger on a tie).
+    steps = {max(1, m * magnitude) for m in (0.5, 1, 2, 5, 10)}
+
+    def tick_count(step: float) -> int:
+        return math.ceil(high / step) - math.floor(low / step) + 1
+
+    step = min(steps, key=lambda step: (abs(tick_count(step) - count), -step))
     first = math.floor(low / step)
     last = math.ceil(high / step)
     return [index * step for index in range(first, last + 1)]
 
 
+def tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Labels for evenly spaced ticks, one unit for the axis and as many decimals as the step
+    needs, so neighbours always differ: 67.2M, 67.25M, 67.3M (not 67.2M, 67.2M, 67.3M)."""
+    if not ticks:
+        return []
+    largest = max(abs(t) for t in ticks)
+    divisor, suffix = next(
+        ((d, s) for threshold, d, s in _UNITS if largest >= threshold), (1.0, "")
+    )
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else divisor
+    decimals = max(0, -math.floor(math.log10(step / divisor) + 1e-9)) if suffix else 0
+    labels = []
+    for tick in ticks:
+        text = f"{tick / divisor:,.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        labels.append(("0" if text in ("-0", "") else text) + (suffix if tick else ""))
+    return labels
+
+
+_UNITS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
+
+
 def _date_format(span: timedelta) -> str:
+    if span <= timedelta(minutes=10):  # minutes alone would repeat across the axis
+        return "%H:%M:%S"
     if span <= timedelta(days=2):
         return "%d %b %H:%M"
     if span <= timedelta(days=400):
@@ -141,7 +174,7 @@ def render_line_chart(
         f'<line class="y-axis" x1="{MARGIN_LEFT}" y1="{MARGIN_TOP}" x2="{MARGIN_LEFT}" '
         f'y2="{base_y}" stroke="#333"/>'
     )
-    for tick in ticks:
+    for tick, label in zip(ticks, tick_labels(ticks), strict=True):
         y = y_of(tick)
         out.append(
             f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{MARGIN_LEFT + plot_w}" y2="{y:.1f}" '
@@ -149,7 +182,7 @@ def render_line_chart(
         )
         out.append(
             f'<text class="y-label" x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(compact_number(tick))}</text>"
+            f"{escape(label)}</text>"
         )
     out.append(
         f'<text x="14" y="{MARGIN_TOP + plot_h / 2:.0f}" text-anchor="middle" fill="#555" '

@@ -27,6 +27,8 @@ Y_LABELS = {MetricKind.SKILL: "Experience", MetricKind.BOSS: "Kills", MetricKind
 class PlayerHistoryView(APIView):
     """What the player gained between two dates: XP, levels, kills, scores, ranks and rates."""
 
+    name = "Player history"
+
     @extend_schema(
         parameters=[serializers.RangeQuerySerializer],
         responses=serializers.ProgressSerializer,
@@ -72,6 +74,8 @@ def _metric_history_schema(response: type, kind: str):
 class PlayerSkillHistoryView(_MetricHistoryView):
     """One skill over a range: XP and levels gained, daily rate, the readings it changed in."""
 
+    name = "Skill history"
+
     kind = MetricKind.SKILL
     response_serializer = serializers.SkillHistorySerializer
 
@@ -79,6 +83,8 @@ class PlayerSkillHistoryView(_MetricHistoryView):
 @extend_schema_view(get=_metric_history_schema(serializers.MetricHistorySerializer, "boss"))
 class PlayerBossHistoryView(_MetricHistoryView):
     """One boss over a range: kills gained, daily rate, the readings it changed in."""
+
+    name = "Boss history"
 
     kind = MetricKind.BOSS
     response_serializer = serializers.MetricHistorySerializer
@@ -88,12 +94,16 @@ class PlayerBossHistoryView(_MetricHistoryView):
 class PlayerActivityHistoryView(_MetricHistoryView):
     """One activity (clues, minigames) over a range: score gained, daily rate, readings."""
 
+    name = "Activity history"
+
     kind = MetricKind.ACTIVITY
     response_serializer = serializers.MetricHistorySerializer
 
 
 class LeaderboardView(APIView):
     """Top gainers among tracked players for one metric and range, best first, paginated."""
+
+    name = "Leaderboard"
 
     @extend_schema(
         parameters=[serializers.LeaderboardQuerySerializer],
@@ -161,6 +171,8 @@ class _FirstRendererNegotiation(BaseContentNegotiation):
 
 class PlayerMetricChartView(APIView):
     """An SVG line chart of one metric over a range (`<img src=...>`, a browser or the admin)."""
+
+    name = "Metric chart"
 
     renderer_classes = [JSONRenderer]  # for errors; the chart itself is an SVG HttpResponse
     content_negotiation_class = _FirstRendererNegotiation

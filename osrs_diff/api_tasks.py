@@ -125,6 +125,7 @@ class TaskStatusView(APIView):
     """State and result of a task the API started (e.g. a game-mode check or a fetch)."""
 
     permission_classes = [TaskOwnerOrStaff]
+    name = "Task status"
 
     @extend_schema(responses=TaskStatusSerializer, tags=["tasks"])
     def get(self, request: Request, task_id: str) -> Response:

@@ -45,6 +45,9 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Browser front-ends on other origins allowed to call the API (django-cors-headers),
+# comma-separated like "https://clan.example.com"; empty = no CORS headers at all.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # Admin modules are discovered by urls.py, so only processes that serve URLs load them and the
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -76,6 +80,9 @@ MIDDLEWARE = [
     "osrs_diff.middleware.RequestIdMiddleware",
     # Request counts and latency per route and status for /metrics (osrs_diff.metrics).
     "osrs_diff.metrics.MetricsMiddleware",
+    # Answers CORS preflights itself (before auth) and adds Access-Control-* headers for
+    # CORS_ALLOWED_ORIGINS, also to POST /drops answered by the next-but-one middleware.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Answers plain POST /drops itself (the hot path) without sessions, auth and DRF; anything
     # else about /drops goes on to the DRF view (drops/middleware.py).
@@ -156,6 +163,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# After the browsable API's or the admin's login/logout: the front door, never /accounts/profile/.
+LOGIN_URL = "rest_framework:login"
+LOGIN_REDIRECT_URL = "api-root"
+LOGOUT_REDIRECT_URL = "front-door"
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7)),
@@ -198,7 +210,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["osrs_diff.permissions.ReadAuthenticatedWriteByPermission"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # The browsable API with forms pre-filled from each view's `browsable_example`.
+        "osrs_diff.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["osrs_diff.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -224,6 +237,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Nothing from other hosts: no online validator badge, system fonts instead of Google Fonts
+    # (the ReDoc page itself is osrs_diff/templates/osrs_diff/redoc.html).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"GameModeEnum": "players.game_modes.GameMode"},
     "POSTPROCESSING_HOOKS": [

@@ -31,6 +31,8 @@ from osrs_diff.throttling import ScopedRateThrottle
 class HealthView(APIView):
     """Liveness: 200 while the process can answer."""
 
+    name = "Health"
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -44,6 +46,8 @@ class HealthView(APIView):
 
 class ReadinessView(APIView):
     """Readiness: 200 when the database and the broker answer, 503 naming what is down."""
+
+    name = "Readiness"
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -109,6 +113,9 @@ TokenPairResponse = inline_serializer(
 
 
 class LoginView(TokenObtainPairView):
+    name = "Log in (JWT)"
+    browsable_example = {"POST": {"username": "admin", "password": "your password"}}
+
     serializer_class = LoginSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_login"
@@ -119,6 +126,9 @@ class LoginView(TokenObtainPairView):
 
 
 class RefreshView(TokenRefreshView):
+    name = "Refresh token"
+    browsable_example = {"POST": {"refresh": "<the refresh token from /auth/login>"}}
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
@@ -128,6 +138,9 @@ class RefreshView(TokenRefreshView):
 
 
 class LogoutView(TokenBlacklistView):
+    name = "Log out (JWT)"
+    browsable_example = {"POST": {"refresh": "<the refresh token from /auth/login>"}}
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
@@ -157,6 +170,8 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """The authenticated user."""
 
+    name = "Current user"
+
     @extend_schema(responses=MeSerializer, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
@@ -164,6 +179,8 @@ class MeView(APIView):
 
 class UnknownRouteView(APIView):
     """Any path no route matches: a 404 in the API's error format, whatever the method."""
+
+    name = "Not found"
 
     permission_classes = [AllowAny]
     authentication_classes: list = []

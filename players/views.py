@@ -37,6 +37,9 @@ class PlayerFilter(django_filters.FilterSet):
 class PlayerListView(generics.ListAPIView):
     """List tracked players (`hiscores.views.PlayerListCreateView` adds tracking a new one)."""
 
+    name = "Players"
+    browsable_example = {"POST": {"username": "Zezima", "fetch_interval_minutes": 60}}
+
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
 
@@ -52,6 +55,8 @@ class PlayerDetailView(APIView):
     """One player, by any spelling of its name."""
 
     write_permissions = {"PATCH": "players.change_player", "DELETE": "players.delete_player"}
+    name = "Player"
+    browsable_example = {"PATCH": {"fetch_interval_minutes": 30, "is_active": True}}
 
     @extend_schema(responses=PlayerSerializer, tags=TAGS)
     def get(self, request: Request, username: str) -> Response:
@@ -75,6 +80,7 @@ class PlayerPauseView(APIView):
     """Stop fetching a player (its schedule is disabled)."""
 
     write_permissions = {"POST": "players.change_player"}
+    name = "Pause player"
 
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
@@ -86,6 +92,7 @@ class PlayerResumeView(APIView):
     """Fetch a paused player again."""
 
     write_permissions = {"POST": "players.change_player"}
+    name = "Resume player"
 
     @extend_schema(request=None, responses=PlayerSerializer, tags=TAGS)
     def post(self, request: Request, username: str) -> Response:
@@ -97,6 +104,7 @@ class PlayerGameModeUpdateView(APIView):
     """Re-detect the player's game mode now (only downward moves are applied)."""
 
     write_permissions = {"POST": "players.change_player"}
+    name = "Update game mode"
 
     @extend_schema(
         request=None,
@@ -128,6 +136,8 @@ class PlayerGameModeUpdateView(APIView):
 class PlayerScheduleView(APIView):
     """The player's fetch schedule (its django-celery-beat PeriodicTask)."""
 
+    name = "Player schedule"
+
     @extend_schema(responses=ScheduleSerializer, tags=TAGS)
     def get(self, request: Request, username: str) -> Response:
         player = selectors.player_get(username=username)
@@ -136,6 +146,8 @@ class PlayerScheduleView(APIView):
 
 class ScheduleListView(generics.ListAPIView):
     """Every player's fetch schedule."""
+
+    name = "Schedules"
 
     serializer_class = ScheduleSerializer
     filter_backends: list = []
@@ -158,6 +170,8 @@ class ScheduleListView(generics.ListAPIView):
 
 class GameModeCheckTriggerView(APIView):
     """Start the game-mode check of every active non-regular player now (staff only)."""
+
+    name = "Game-mode check"
 
     permission_classes = [IsAdminUser]
 

@@ -14,6 +14,7 @@ from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
+from players.admin_periodic_tasks import PeriodicTaskAdmin  # noqa: F401 (registers it)
 from players.models import GameModeChange, Player
 
 

@@ -14,10 +14,9 @@ from django.contrib.auth.models import Permission
 from hiscores.baselines import HISCORES, KEPT, snapshot_baseline_accept
 from hiscores.models import RejectedReading, Snapshot
 from hiscores.services import FetchStatus, snapshot_record
-from hiscores.tests.snapshot_helpers import T0, reading
 from osrs_diff.exceptions import Conflict
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, reading
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,11 @@ import pytest
 import time_machine
 
 from hiscores.baselines import snapshot_baseline_accept
-from hiscores.metrics import get_metric
+from hiscores.integration.catalogue import get_metric
 from history import gains
 from history.selectors import leaderboard_page, player_metric_history, player_progress_between
-from history.tests.helpers import T0, days, record
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import T0, PlayerFactory, days, record_snapshot
 
 pytestmark = pytest.mark.django_db
 NOW = T0 + days(30)
@@ -30,17 +29,21 @@ def taken_over():
     """Attack fell 5M -> 1,000 on day 2 while strength jumped 1M -> 3M (a new account): the
     operator accepted that reading; on day 4 the new account trained 2,000 attack XP."""
     player = PlayerFactory(username="Zezima", schedule=False)
-    assert record(player, {"attack": 5_000_000}, at=days(0)) == "success"
-    assert record(player, {"attack": 1_000, "strength": 3_000_000}, at=days(2)) == "rejected"
+    assert record_snapshot(player, {"attack": 5_000_000}, at=days(0)) == "success"
+    assert (
+        record_snapshot(player, {"attack": 1_000, "strength": 3_000_000}, at=days(2)) == "rejected"
+    )
     snapshot_baseline_accept(player=Player.objects.get(pk=player.pk))
-    assert record(player, {"attack": 3_000, "strength": 3_000_000}, at=days(4)) == "success"
+    assert (
+        record_snapshot(player, {"attack": 3_000, "strength": 3_000_000}, at=days(4)) == "success"
+    )
     return player
 
 
 def steady(name="Steady", gained=1_500):
     player = PlayerFactory(username=name, schedule=False)
-    record(player, {"attack": 1_000_000}, at=days(0))
-    record(player, {"attack": 1_000_000 + gained}, at=days(4))
+    record_snapshot(player, {"attack": 1_000_000}, at=days(0))
+    record_snapshot(player, {"attack": 1_000_000 + gained}, at=days(4))
     return player
 
 

@@ -259,6 +259,7 @@ class _JSONErrorsNegotiation(BaseContentNegotiation):
 class MetricsView(APIView):
     """Prometheus metrics in the text exposition format (bearer token or internal addresses)."""
 
+    name = "Metrics"
     authentication_classes = [MetricsTokenAuthentication]
     permission_classes = [MetricsAccess]
     throttle_classes: list = []

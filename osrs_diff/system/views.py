@@ -19,6 +19,8 @@ TAGS = ["system"]
 class SystemTaskListView(APIView):
     """Every scheduled system job with its schedule, next run and last result (staff only)."""
 
+    name = "System tasks"
+
     permission_classes = [IsAdminUser]
 
     @extend_schema(responses=SystemTaskSerializer(many=True), tags=TAGS)
@@ -28,6 +30,8 @@ class SystemTaskListView(APIView):
 
 class SystemTaskRunView(APIView):
     """Run a system task now, as beat would (staff only); follow it at GET /tasks/{task_id}."""
+
+    name = "Run system task"
 
     permission_classes = [IsAdminUser]
 
@@ -47,6 +51,8 @@ class SystemTaskRunView(APIView):
 
 class SystemStatsView(APIView):
     """Players, snapshots, fetch outcomes, hiscores limits, queues and parties (staff only)."""
+
+    name = "System stats"
 
     permission_classes = [IsAdminUser]
 

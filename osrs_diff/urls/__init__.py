@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from osrs_diff import views
+from osrs_diff import front, views
 from osrs_diff.api_tasks import TaskStatusView
 from osrs_diff.routing import route
 
@@ -24,12 +24,18 @@ handler404 = "osrs_diff.exceptions.handler404"
 handler500 = "osrs_diff.exceptions.handler500"
 
 urlpatterns = [
+    path("", front.FrontDoorView.as_view(), name="front-door"),
+    route("api", front.ApiRootView.as_view(), name="api-root"),
     path("admin/", admin.site.urls),
     route("health", views.HealthView.as_view(), name="health"),
     route("health/ready", views.ReadinessView.as_view(), name="health-ready"),
     route("schema", SpectacularAPIView.as_view(), name="schema"),
     route("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    route("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    route(
+        "redoc",
+        SpectacularRedocView.as_view(url_name="schema", template_name="osrs_diff/redoc.html"),
+        name="redoc",
+    ),
     route("auth/login", views.LoginView.as_view(), name="auth-login"),
     route("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
     route("auth/logout", views.LogoutView.as_view(), name="auth-logout"),

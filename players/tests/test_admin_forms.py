@@ -5,9 +5,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from hiscores.tests.snapshot_helpers import reading
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory, reading
 
 pytestmark = pytest.mark.django_db
 
@@ -33,44 +32,46 @@ def all_errors(response) -> str:
 
 @pytest.mark.parametrize("name", ["x' OR 1=1--", "bad!name", "zezima\U0001f600", "a" * 13, "  "])
 def test_add_refuses_invalid_names_on_the_field_without_asking_the_hiscores(
-    admin_client, hiscores, name
+    admin_client, hiscores_http, name
 ):
-    hiscores.add(name.strip() or "blank", regular=100)  # even a name the hiscores "know"
+    hiscores_http.add(name.strip() or "blank", regular=100)  # even a name the hiscores "know"
     response = admin_client.post(ADD_URL, {"username": name, "fetch_interval_minutes": 60})
     assert response.status_code == 200
     errors = field_errors(response, "username")
     assert errors, all_errors(response)
     assert "No hiscores board" not in " ".join(errors)
-    assert hiscores.total_requests == 0
+    assert hiscores_http.total_requests == 0
     assert not Player.objects.exists()
 
 
 @pytest.mark.parametrize("minutes", [0, 4, 10_081, 2**40])
-def test_add_refuses_out_of_range_intervals_in_words_on_the_field(admin_client, hiscores, minutes):
-    hiscores.add("Zezima", regular=100)
+def test_add_refuses_out_of_range_intervals_in_words_on_the_field(
+    admin_client, hiscores_http, minutes
+):
+    hiscores_http.add("Zezima", regular=100)
     response = admin_client.post(ADD_URL, {"username": "Zezima", "fetch_interval_minutes": minutes})
     assert response.status_code == 200
     assert field_errors(response, "fetch_interval_minutes")
     text = all_errors(response)
     assert "player_fetch_interval_range" not in text
     assert "Constraint" not in text
-    assert hiscores.total_requests == 0
+    assert hiscores_http.total_requests == 0
     assert not Player.objects.exists()
 
 
-def test_add_turns_hiscores_failures_into_form_errors(admin_client, hiscores):
-    hiscores.add("Zezima", regular="down")
+def test_add_turns_hiscores_failures_into_form_errors(admin_client, hiscores_http):
+    hiscores_http.add("Zezima", regular="down")
     response = admin_client.post(ADD_URL, {"username": "Zezima", "fetch_interval_minutes": 60})
     assert response.status_code == 200
     assert all_errors(response)
     assert not Player.objects.exists()
 
 
-def test_add_turns_a_lost_race_into_a_field_error(admin_client, hiscores, monkeypatch):
+def test_add_turns_a_lost_race_into_a_field_error(admin_client, hiscores_http, monkeypatch):
     """A concurrent add of the same name between the form's checks and the insert."""
     from players import services
 
-    hiscores.add("Zezima", regular=100)
+    hiscores_http.add("Zezima", regular=100)
     real_detect = services.game_mode_detect
 
     def detect_then_race(**kwargs):
@@ -85,8 +86,8 @@ def test_add_turns_a_lost_race_into_a_field_error(admin_client, hiscores, monkey
     assert Player.objects.count() == 1
 
 
-def test_add_stores_a_valid_name(admin_client, hiscores):
-    hiscores.add("Zezima", regular=100)
+def test_add_stores_a_valid_name(admin_client, hiscores_http):
+    hiscores_http.add("Zezima", regular=100)
     response = admin_client.post(ADD_URL, {"username": " Zezima ", "fetch_interval_minutes": 30})
     assert response.status_code == 302
     player = Player.objects.get()

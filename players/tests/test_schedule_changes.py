@@ -15,7 +15,7 @@ from osrs_diff.beat import IncrementalDatabaseScheduler
 from osrs_diff.celery import app as celery_app
 from players import schedules, services
 from players.models import Player
-from players.tests.factories import PlayerFactory
+from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
 
