@@ -349,6 +349,16 @@ OSRS_HISCORES_RETRY_JITTER = env.float("OSRS_HISCORES_RETRY_JITTER", default=0.2
 OSRS_HISCORES_BREAKER_THRESHOLD = env.int("OSRS_HISCORES_BREAKER_THRESHOLD", default=5)
 OSRS_HISCORES_BREAKER_COOLDOWN = env.float("OSRS_HISCORES_BREAKER_COOLDOWN", default=30.0)
 
+# --- Fetching at the politeness limit (issue 16: queues, adaptive schedules) ----
+# Idle players back off: after N unchanged scheduled fetches in a row the interval doubles, up to
+# the maximum (never below the configured interval); the first progress resets it.
+ADAPTIVE_FETCH = env.bool("ADAPTIVE_FETCH", default=True)
+FETCH_BACKOFF_AFTER_UNCHANGED = env.int("FETCH_BACKOFF_AFTER_UNCHANGED", default=3)
+FETCH_BACKOFF_MAX_MINUTES = env.int("FETCH_BACKOFF_MAX_MINUTES", default=1440)
+# A scheduled fetch whose limiter slot is further away than this ends at once as `deferred`
+# instead of holding a worker slot; interactive fetches may wait up to OSRS_HISCORES_MAX_WAIT.
+FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=5.0)
+
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)
 
