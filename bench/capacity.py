@@ -49,6 +49,7 @@ import signal
 import tempfile
 import threading
 import time
+import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -753,6 +754,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
     except _Stop as exc:
         print(f"capacity: stopped ({exc}); every process it started is being stopped", flush=True)
+    except Exception:  # noqa: BLE001 - report the runs that finished, then fail
+        traceback.print_exc()
+        print("capacity: a run failed; every process it started has been stopped", flush=True)
     finally:
         watchdog.cancel()
         redis_server.stop()
