@@ -26,6 +26,7 @@ SCRIPTS: dict[str, list[str]] = {
     "drops": [],
     "beat": [],
     "drills": [],
+    "capacity": [],
 }
 
 

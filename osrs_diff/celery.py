@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import before_task_publish, setup_logging
+
+from osrs_diff.queues import stamp_sent_at
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrs_diff.settings")
 
@@ -20,3 +22,9 @@ def configure_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@before_task_publish.connect
+def stamp_message(headers=None, **kwargs) -> None:
+    """Every message says when it was sent: stale scheduled fetches and queue ages need it."""
+    stamp_sent_at(headers)

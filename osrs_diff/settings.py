@@ -13,6 +13,9 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from osrs_diff import queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("OSRS_DIFF_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -287,6 +290,11 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by purpose (osrs_diff/queues.py): scheduled fetches never delay what a person asked for
+# or the system's own jobs. A worker started without -Q consumes all three.
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in queues.QUEUES)
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT_QUEUE
+CELERY_TASK_ROUTES = queues.TASK_ROUTES
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = timedelta(days=env.int("CELERY_RESULT_EXPIRES_DAYS", default=7))
@@ -400,6 +408,16 @@ OSRS_HISCORES_RETRY_JITTER = env.float("OSRS_HISCORES_RETRY_JITTER", default=0.2
 # Circuit breaker: opens after this many consecutive transient failures, probes after cooldown.
 OSRS_HISCORES_BREAKER_THRESHOLD = env.int("OSRS_HISCORES_BREAKER_THRESHOLD", default=5)
 OSRS_HISCORES_BREAKER_COOLDOWN = env.float("OSRS_HISCORES_BREAKER_COOLDOWN", default=30.0)
+
+# --- Fetching at the politeness limit (issue 16: queues, adaptive schedules) ----
+# Idle players back off: after N unchanged scheduled fetches in a row the interval doubles, up to
+# the maximum (never below the configured interval); the first progress resets it.
+ADAPTIVE_FETCH = env.bool("ADAPTIVE_FETCH", default=True)
+FETCH_BACKOFF_AFTER_UNCHANGED = env.int("FETCH_BACKOFF_AFTER_UNCHANGED", default=3)
+FETCH_BACKOFF_MAX_MINUTES = env.int("FETCH_BACKOFF_MAX_MINUTES", default=1440)
+# A scheduled fetch whose limiter slot is further away than this ends at once as `deferred`
+# instead of holding a worker slot; interactive fetches may wait up to OSRS_HISCORES_MAX_WAIT.
+FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=5.0)
 
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)

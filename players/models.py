@@ -39,6 +39,10 @@ class Player(models.Model):
     scheduled_fetch_delivery = models.CharField(
         max_length=64, blank=True, default="", editable=False
     )
+    # Adaptive fetching (players/intervals.py): scheduled fetches that keep finding nothing stretch
+    # the interval the PeriodicTask carries; None means "the configured interval".
+    effective_interval_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    unchanged_fetches = models.PositiveIntegerField(default=0, editable=False)
     # The id lives here so the database keeps the link honest; players/schedules.py owns the task.
     fetch_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
@@ -65,6 +69,11 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def schedule_interval_minutes(self) -> int:
+        """The interval the player's PeriodicTask runs at: the adaptive one, else the configured."""
+        return self.effective_interval_minutes or self.fetch_interval_minutes
 
 
 class GameModeChange(models.Model):

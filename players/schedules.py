@@ -111,7 +111,7 @@ def differences(
         diff["name"] = task_name(player.pk)
     if task.task != FETCH_TASK:
         diff["task"] = FETCH_TASK
-    if _interval_seconds(task) != player.fetch_interval_minutes * 60:
+    if _interval_seconds(task) != player.schedule_interval_minutes * 60:
         diff["interval"] = interval
     for other in ("crontab", "solar", "clocked"):
         if getattr(task, f"{other}_id") is not None:
@@ -121,7 +121,7 @@ def differences(
     if loads_lenient(task.kwargs, empty={}) != {"player_id": player.pk}:
         diff["kwargs"] = json.dumps({"player_id": player.pk})
     # A fetch still queued when the next one is due is pointless: let the broker drop it.
-    expire_seconds = player.fetch_interval_minutes * 60
+    expire_seconds = player.schedule_interval_minutes * 60
     if task.expire_seconds != expire_seconds:
         diff["expire_seconds"] = expire_seconds
     if task.expires is not None:
@@ -133,7 +133,7 @@ def differences(
         if player.is_active:
             # Resuming many players at once must not fire them together either.
             diff["start_time"] = first_run_at(
-                player_id=player.pk, interval_minutes=player.fetch_interval_minutes, now=now
+                player_id=player.pk, interval_minutes=player.schedule_interval_minutes, now=now
             )
         else:
             diff["last_run_at"] = None  # what PeriodicTask.save() does on disable
@@ -186,9 +186,9 @@ def _new_task(player: Player, interval: IntervalSchedule, *, now: datetime) -> P
         kwargs=json.dumps({"player_id": player.pk}),
         headers="{}",
         enabled=player.is_active,
-        expire_seconds=player.fetch_interval_minutes * 60,
+        expire_seconds=player.schedule_interval_minutes * 60,
         start_time=first_run_at(
-            player_id=player.pk, interval_minutes=player.fetch_interval_minutes, now=now
+            player_id=player.pk, interval_minutes=player.schedule_interval_minutes, now=now
         ),
         description=f"Hiscores fetch for {player.username}",
     )
@@ -200,7 +200,7 @@ def _new_task(player: Player, interval: IntervalSchedule, *, now: datetime) -> P
 def player_schedule_sync(*, player: Player, now: datetime | None = None) -> SyncAction:
     """Make the player's PeriodicTask match it: create, adopt or fix it, or do nothing."""
     now = now or timezone.now()
-    interval = interval_for(player.fetch_interval_minutes)
+    interval = interval_for(player.schedule_interval_minutes)
     if player.fetch_task_id is None:
         task = (
             PeriodicTask.objects.select_related("interval")
@@ -253,14 +253,17 @@ def schedules_create_bulk(*, players: Sequence[Player], now: datetime | None = N
     players = [player for player in players if player.fetch_task_id is None]
     if not players:
         return 0
-    intervals = intervals_for({player.fetch_interval_minutes for player in players})
+    intervals = intervals_for({player.schedule_interval_minutes for player in players})
     # A leftover unlinked task with one of these names would break the insert: it is an orphan.
     stale = PeriodicTask.objects.filter(
         name__in=[task_name(player.pk) for player in players], player__isnull=True
     ).values_list("pk", flat=True)
     _delete_silently(list(stale))
     tasks = PeriodicTask.objects.bulk_create(
-        [_new_task(player, intervals[player.fetch_interval_minutes], now=now) for player in players]
+        [
+            _new_task(player, intervals[player.schedule_interval_minutes], now=now)
+            for player in players
+        ]
     )
     _link_by_name([player.pk for player in players])
     for player, task in zip(players, tasks, strict=True):
@@ -417,12 +420,12 @@ def _sync_batch(
     dry_run: bool,
     now: datetime,
 ) -> bool:
-    intervals = intervals_for({player.fetch_interval_minutes for player in players})
+    intervals = intervals_for({player.schedule_interval_minutes for player in players})
     to_update: list[tuple[PeriodicTask, dict[str, Any]]] = []
     to_link: list[Player] = []
     to_create: list[Player] = []
     for player in players:
-        interval = intervals[player.fetch_interval_minutes]
+        interval = intervals[player.schedule_interval_minutes]
         task = player.fetch_task
         adopted = task is None and player.pk in adoptable
         if adopted:
@@ -449,7 +452,7 @@ def _sync_batch(
     _apply_differences(to_update, now=now)
     if to_create:
         PeriodicTask.objects.bulk_create(
-            [_new_task(p, intervals[p.fetch_interval_minutes], now=now) for p in to_create]
+            [_new_task(p, intervals[p.schedule_interval_minutes], now=now) for p in to_create]
         )
     _link_by_name([player.pk for player in to_link + to_create])
     return True

@@ -25,6 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from osrs_diff.queues import QUEUES
+
+ALL_QUEUES = ",".join(QUEUES)  # a drill worker consumes every queue
+
 REPO = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
 # Never passed on to drill processes: they get their own values or none.
@@ -189,7 +193,7 @@ class Processes:
         return process
 
     def worker(
-        self, name: str, *, env: dict[str, str], concurrency: int = 1, queues: str = "celery"
+        self, name: str, *, env: dict[str, str], concurrency: int = 1, queues: str = ALL_QUEUES
     ) -> Process:
         argv = [str(BIN / "celery"), "-A", "osrs_diff", "worker", "--pool", "prefork"]
         argv += ["-c", str(concurrency), "-n", f"{name}@drills", "-Q", queues]
