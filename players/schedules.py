@@ -143,24 +143,6 @@ def differences(
     return diff
 
 
-def _next_run_at_interval(task: PeriodicTask, every: timedelta) -> datetime | None:
-    """When beat sends `task` next if its interval is `every` (beat's own rule, see below)."""
-    # django-celery-beat (and osrs_diff.beat): due = last_run_at + interval, never before
-    # start_time; a never-run task with a start_time is due at start_time, one without is due
-    # an interval after it was last saved.
-    if task.last_run_at is not None:
-        due = task.last_run_at + every
-    elif task.start_time is not None:
-        due = task.start_time
-    elif task.date_changed is not None:
-        due = task.date_changed + every
-    else:
-        return None
-    if task.start_time is not None and task.start_time > due:
-        due = task.start_time
-    return due
-
-
 def _start_within_interval(task: PeriodicTask, player: Player, *, now: datetime) -> datetime | None:
     """A new start_time when the next run would be more than one interval away, else None.
 
@@ -168,12 +150,12 @@ def _start_within_interval(task: PeriodicTask, player: Player, *, now: datetime)
     otherwise hold on after an interval change or a resume: after any change the next run is
     at most one (new) interval away. The replacement is staggered inside the new interval.
     """
-    every = timedelta(minutes=player.fetch_interval_minutes)
-    due = _next_run_at_interval(task, every)
+    every = timedelta(minutes=player.schedule_interval_minutes)
+    due = next_run_at(task, every=every)
     if due is None or due <= now + every:
         return None
     return first_run_at(
-        player_id=player.pk, interval_minutes=player.fetch_interval_minutes, now=now
+        player_id=player.pk, interval_minutes=player.schedule_interval_minutes, now=now
     )
 
 

@@ -119,13 +119,15 @@ def _ts(value: dt.datetime) -> float:
     return value.timestamp()
 
 
-def _next_due(task: PeriodicTask, base: dt.datetime, now: dt.datetime) -> dt.datetime:
-    schedule = task.schedule
-    if task.interval_id is not None:
-        every = task.interval.schedule.run_every.total_seconds()
+def _next_due(
+    task: PeriodicTask, base: dt.datetime, now: dt.datetime, every: dt.timedelta | None = None
+) -> dt.datetime:
+    if task.interval_id is not None or every is not None:
+        every = (every or task.interval.schedule.run_every).total_seconds()
         start = _ts(task.start_time) if task.start_time is not None else None
         due_ts = interval_due(_ts(base), every, start)
         return dt.datetime.fromtimestamp(due_ts, tz=dt.UTC)
+    schedule = task.schedule
     # Computed from the schedule itself, not as `now + remaining_estimate()`: celery reads its own
     # clock for the estimate, which would put "daily at 02:00" at 01:59:59.99.
     if isinstance(schedule, celery_schedules.crontab):
@@ -138,8 +140,11 @@ def _next_due(task: PeriodicTask, base: dt.datetime, now: dt.datetime) -> dt.dat
     return due
 
 
-def next_run_at(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When beat will next send `task` (None when disabled or never again).
+def next_run_at(
+    task: PeriodicTask, *, now: dt.datetime | None = None, every: dt.timedelta | None = None
+) -> dt.datetime | None:
+    """When beat will next send `task` (None when disabled or never again); with `every`, when it
+    would if its interval were that (a schedule about to change).
 
     A task that never ran counts from its last change (30 years earlier with a start_time, so it
     fires at its start_time), as beat does. With `now`, a task already overdue (beat was down, or
@@ -157,7 +162,7 @@ def next_run_at(task: PeriodicTask, *, now: dt.datetime | None = None) -> dt.dat
         changed = task.date_changed or current
         base = changed - dt.timedelta(seconds=THIRTY_YEARS) if task.start_time else changed
     try:
-        due = _next_due(task, base, current)
+        due = _next_due(task, base, current, every)
     except Exception:  # an unreadable schedule must not break a listing
         logger.exception("cannot compute the next run of %s", task.name)
         return None
