@@ -135,6 +135,15 @@ class StateCollector:
             if count is not None:  # unknown while the broker is down: no sample, not a zero
                 depth.add_metric([queue], count)
         yield depth
+        oldest = GaugeMetricFamily(
+            "osrs_diff_queue_oldest_age_seconds",
+            "Age of the oldest message waiting in each broker queue (no sample when empty).",
+            labels=["queue"],
+        )
+        for queue, age in (queues.get("oldest_age_seconds") or {}).items():
+            if age is not None:
+                oldest.add_metric([queue], age)
+        yield oldest
 
     def _hiscores(self) -> Iterator[Metric]:
         from osrs_diff.system.selectors import hiscores_state

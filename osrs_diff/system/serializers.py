@@ -51,6 +51,11 @@ class _QueuesSerializer(serializers.Serializer):
     backend = serializers.CharField()
     available = serializers.BooleanField(allow_null=True)
     depth = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    oldest_age_seconds = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        required=False,
+        help_text="Per queue: seconds since the oldest waiting message was sent (null: empty).",
+    )
     error = serializers.CharField(required=False)
 
 

@@ -30,7 +30,7 @@ def _database_url() -> str:
 
 def _our_messages(client: redis.Redis) -> list[tuple[bytes, dict]]:
     found = []
-    for raw in client.lrange("celery", 0, -1):
+    for raw in client.lrange("scheduled", 0, -1):
         message = json.loads(raw)
         if message["headers"].get("periodic_task_name") == TASK_NAME:
             found.append((raw, message))
@@ -48,7 +48,7 @@ def test_real_beat_sends_a_due_players_fetch(tmp_path):
     )
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     for raw, _ in _our_messages(client):
-        client.lrem("celery", 0, raw)
+        client.lrem("scheduled", 0, raw)
 
     env = {
         **os.environ,
@@ -86,7 +86,7 @@ def test_real_beat_sends_a_due_players_fetch(tmp_path):
     args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
     assert message["headers"]["task"] == "hiscores.fetch_player"
     assert (args, kwargs) == ([], {"player_id": 4242})
-    client.lrem("celery", 0, raw)
+    client.lrem("scheduled", 0, raw)
     # Beat wrote the run back (batched), once.
     assert _run_count() == 1
 

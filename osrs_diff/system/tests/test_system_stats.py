@@ -103,7 +103,12 @@ def test_stats_numbers_match_the_known_fixture_set(staff_client, known_world):
     assert stats["drops"] == {"open_parties": 1, "drops_last_hour": 3}
     assert stats["queues"]["backend"] == "redis"
     assert stats["queues"]["available"] is True
-    assert stats["queues"]["depth"] == {"celery": 0}
+    assert stats["queues"]["depth"] == {"interactive": 0, "maintenance": 0, "scheduled": 0}
+    assert stats["queues"]["oldest_age_seconds"] == {
+        "interactive": None,
+        "maintenance": None,
+        "scheduled": None,
+    }
     assert stats["hiscores"]["circuit_breaker"]["state"] == "closed"
     assert "estimated_wait_seconds" in stats["hiscores"]["rate_limiter"]
 
@@ -143,11 +148,18 @@ def test_without_readings_the_dedup_ratio_is_null():
     assert stats["fetches_24h"]["total"] == 0
 
 
-def test_queue_depth_counts_waiting_messages():
-    api_task_start(task="drops.end_idle_parties")
-    api_task_start(task="drops.end_idle_parties")
+def test_queue_depth_counts_waiting_messages_per_queue_with_the_oldest_age():
+    import time
 
-    assert selectors.queue_depths()["depth"] == {"celery": 2}
+    api_task_start(task="drops.end_idle_parties")  # a system task: maintenance
+    api_task_start(task="drops.end_idle_parties")
+    api_task_start(task="hiscores.fetch_player", kwargs={"player_id": 1}, queue="interactive")
+
+    queues = selectors.queue_depths(now=time.time() + 30)
+    assert queues["depth"] == {"interactive": 1, "maintenance": 2, "scheduled": 0}
+    ages = queues["oldest_age_seconds"]
+    assert 29 <= ages["maintenance"] <= 60 and 29 <= ages["interactive"] <= 60
+    assert ages["scheduled"] is None
 
 
 def test_queue_depth_is_unknown_when_the_broker_is_down(settings):
@@ -160,15 +172,15 @@ def test_queue_depth_is_unknown_when_the_broker_is_down(settings):
     finally:
         current_app.conf.broker_url = previous
     assert queues["available"] is False
-    assert queues["depth"] == {"celery": None}
+    assert queues["depth"] == {"interactive": None, "maintenance": None, "scheduled": None}
     assert queues["error"]
 
 
 def test_queue_depth_of_the_filesystem_broker_counts_its_files(tmp_path):
     from celery import current_app
 
-    (tmp_path / "1_a.celery.msg").write_text("{}")
-    (tmp_path / "2_b.celery.msg").write_text("{}")
+    (tmp_path / "1_a.scheduled.msg").write_text("{}")
+    (tmp_path / "2_b.scheduled.msg").write_text("{}")
     (tmp_path / "3_c.other.msg").write_text("{}")
     previous = (current_app.conf.broker_url, current_app.conf.broker_transport_options)
     current_app.conf.broker_url = "filesystem://"
@@ -177,11 +189,10 @@ def test_queue_depth_of_the_filesystem_broker_counts_its_files(tmp_path):
         queues = selectors.queue_depths()
     finally:
         current_app.conf.broker_url, current_app.conf.broker_transport_options = previous
-    assert queues == {
-        "backend": "filesystem",
-        "available": True,
-        "depth": {"celery": 2, "other": 1},
-    }
+    assert queues["backend"] == "filesystem" and queues["available"] is True
+    assert queues["depth"] == {"interactive": 0, "maintenance": 0, "scheduled": 2, "other": 1}
+    assert queues["oldest_age_seconds"]["scheduled"] >= 0
+    assert queues["oldest_age_seconds"]["interactive"] is None
 
 
 def test_large_tables_are_estimated_not_counted(monkeypatch):

@@ -55,7 +55,7 @@ def queued_messages() -> list[dict]:
     """The messages waiting in the test Redis broker's default queue (newest first)."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
-        return [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+        return [json.loads(raw) for raw in client.lrange("maintenance", 0, -1)]
     finally:
         client.close()
 
