@@ -4,6 +4,8 @@ The `SystemTask` proxy moved to the operations app (`osrs_diff.system.models`)."
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -24,3 +26,33 @@ class ApiTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.task_id}"
+
+
+class OutboxEvent(models.Model):
+    """Something that happened, written in the same transaction as the change that caused it.
+
+    The transactional outbox (`osrs_diff.events`): a rolled-back change leaves no event, a
+    committed one always has its row. The operations app delivers rows to webhooks and marks
+    them dispatched; the row's `delivery_id` is what receivers see on every attempt.
+    """
+
+    name = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The dispatcher's scan: undispatched events, oldest first.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="outbox_undispatched",
+            ),
+            models.Index(fields=["name", "-occurred_at"], name="outbox_name_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
