@@ -186,6 +186,7 @@ class PlayerAcceptReadingView(APIView):
     stores one baseline).
     """
 
+    name = "Accept latest reading"
     write_permissions = {"POST": "players.change_player"}
 
     @extend_schema(

@@ -147,14 +147,14 @@ def test_api_accept_of_an_unknown_player_is_404(staff_client):
     assert response.json()["error_code"] == "not_found"
 
 
-def test_api_accept_needs_an_operator(flagged, auth_client, user):
-    response = auth_client.post("/players/zezima/accept-reading")
+def test_api_accept_needs_an_operator(flagged, reader_client, reader):
+    response = reader_client.post("/players/zezima/accept-reading")
     assert response.status_code == 403
     assert Player.objects.get(pk=flagged.pk).flag_reason
-    user.user_permissions.add(Permission.objects.get(codename="change_player"))
-    user = get_user_model().objects.get(pk=user.pk)  # drop the permission cache
-    auth_client.force_authenticate(user)
-    assert auth_client.post("/players/zezima/accept-reading").status_code == 200
+    reader.user_permissions.add(Permission.objects.get(codename="change_player"))
+    reader = get_user_model().objects.get(pk=reader.pk)  # drop the permission cache
+    reader_client.force_authenticate(reader)
+    assert reader_client.post("/players/zezima/accept-reading").status_code == 200
 
 
 # --- Admin ----

@@ -62,13 +62,15 @@ def test_make_run_boots_embedded_and_answers_ready(tmp_path):
             process.wait()
         reader.join(timeout=10)
     output = "".join(lines)
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker_fast", "beat"):
         assert f"{name}." in output, output[-3000:]
     assert _started(output), output[-3000:]
 
 
 def _started(output: str) -> bool:
-    return "celery@" in output and "beat: Starting" in output
+    # Both workers (scheduled, and the small one for interactive + maintenance) and beat.
+    workers_ready = "scheduled@" in output and "fast@" in output and "ready." in output
+    return workers_ready and "beat: Starting" in output
 
 
 def _wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 240) -> dict:

@@ -37,7 +37,7 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "admin": "Django admin: session login, model permissions (test_permissions.py)",
     "api-auth": "DRF browsable-API session login pages",
     "unknown-route": "catch-all: 404 for every method and user (test_errors.py)",
-    "front-door": {"GET": OPEN},
+    "front-door": "HTML front door, open to everyone (test_front_door.py)",
     "api-root": {"GET": OPEN},
     "health": {"GET": OPEN},
     "health-ready": {"GET": OPEN},
