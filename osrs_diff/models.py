@@ -56,3 +56,18 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PeriodicTaskDeletion(models.Model):
+    """A deleted django-celery-beat PeriodicTask, written by a database trigger (migration 0005).
+
+    Beat reads these the way it reads changed rows (by time, through an index), so a delete costs
+    it O(deletes) instead of an aggregate over every enabled task on each change; the aggregate
+    stays as a once-a-minute safety net (`osrs_diff.beat.changes`).
+    """
+
+    task_id = models.BigIntegerField()
+    deleted_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} deleted {self.deleted_at:%Y-%m-%d %H:%M:%S}"

@@ -1,5 +1,6 @@
 """Picking up changes: poll `PeriodicTasks.last_update`, apply rows changed since the last scan,
-find deletes by bucket aggregates, and run the full resync in chunks spread over ticks."""
+drop rows deleted since then (tombstones a database trigger writes), check the id aggregates once
+a minute as a safety net, and run the full resync in chunks spread over ticks."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from django_celery_beat.models import (
 from osrs_diff.beat.entries import Interval, IntervalEntry, StockEntry
 from osrs_diff.beat.known_ids import BUCKET_SHIFT
 from osrs_diff.beat.rows import Row, as_datetime, changed_since, select_rows
+from osrs_diff.models import PeriodicTaskDeletion
 
 logger = logging.getLogger("osrs_diff.beat")
 
@@ -72,6 +74,11 @@ class ChangesMixin:
         if self._watermark is not None:
             since = as_datetime(self._watermark - self.change_lookback_seconds)
             qs = qs.filter(date_changed__gte=since)
+            # Deletes since then, through the index on deleted_at: O(deletes), not O(tasks).
+            for pk in PeriodicTaskDeletion.objects.filter(deleted_at__gte=since).values_list(
+                "task_id", flat=True
+            ):
+                self._remove(pk)
         stale: list[int] = []
         for pk, changed_ts, enabled in changed_since(qs):
             self._advance_watermark(changed_ts)
@@ -87,9 +94,19 @@ class ChangesMixin:
             stale.append(pk)
         if stale:
             self._apply_rows(self._fetch_rows(stale), now)
-        self._reconcile_deletes(now)
+        if now >= self._next_reconcile:
+            self._reconcile_deletes(now)
 
     def _reconcile_deletes(self, now: float) -> None:
+        """The safety net for deletes no tombstone told of (rows removed before the trigger
+        existed): compare id aggregates, then per bucket. O(tasks), so once a minute at most."""
+        self._next_reconcile = now + self.reconcile_seconds
+        PeriodicTaskDeletion.objects.filter(
+            deleted_at__lt=as_datetime(now - self.tombstone_keep_seconds)
+        ).delete()
+        self._reconcile_by_aggregates(now)
+
+    def _reconcile_by_aggregates(self, now: float) -> None:
         totals = PeriodicTask.objects.filter(enabled=True).aggregate(n=Count("id"), s=Sum("id"))
         if totals["n"] == self._known_count and (totals["s"] or 0) == self._known_sum:
             return

@@ -36,6 +36,10 @@ class IncrementalDatabaseScheduler(ChangesMixin, BuildingMixin, KnownIdsMixin, D
     #: Re-read rows whose date_changed is up to this much older than the newest seen, for
     #: transactions that committed late and clock skew between writers.
     change_lookback_seconds = 60.0
+    #: Deletes come from tombstones; the id-aggregate check behind them runs this often at most.
+    reconcile_seconds = 60.0
+    #: Tombstones older than this are pruned (beat reads back only change_lookback_seconds).
+    tombstone_keep_seconds = 86400.0
     #: Full resync (the safety net) every this many seconds, in chunks spread over ticks.
     full_sync_seconds = 300.0
     resync_chunk_size = 5000
@@ -68,6 +72,7 @@ class IncrementalDatabaseScheduler(ChangesMixin, BuildingMixin, KnownIdsMixin, D
         self._next_poll = 0.0
         self._settle_until = 0.0
         self._next_full_sync = 0.0
+        self._next_reconcile = 0.0
         self._round = 0
         self._resync_cursor: int | None = None
         self._loaded = False
@@ -122,6 +127,7 @@ class IncrementalDatabaseScheduler(ChangesMixin, BuildingMixin, KnownIdsMixin, D
         self.stats["full_loads"] += 1
         release_freed_memory()
         self._next_full_sync = now + self.full_sync_seconds
+        self._next_reconcile = now + self.reconcile_seconds  # the load saw every id
         self._next_poll = now + self.changes_poll_seconds
         logger.info(
             "IncrementalDatabaseScheduler: loaded %d entries (%d unschedulable)",

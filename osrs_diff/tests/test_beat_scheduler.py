@@ -15,6 +15,7 @@ import pytest
 import redis
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django_celery_beat.models import (
     CrontabSchedule,
     IntervalSchedule,
@@ -242,7 +243,53 @@ def test_bulk_delete_signalled_once_is_picked_up(loaded, clock):
     scheduler.tick()
     assert all(scheduler.get_entry(pk) is None for pk in doomed)
     assert_picked_up_incrementally(scheduler, tasks)
+    # The trigger's tombstones said which rows went: no aggregate over every task was needed.
+    assert scheduler.stats["id_reconciles"] == 0
+
+
+def test_a_change_tick_reads_what_changed_not_every_task(
+    loaded, clock, django_assert_max_num_queries
+):
+    scheduler, tasks = loaded
+    task = PeriodicTask.objects.get(pk=tasks[0].pk)
+    task.kwargs = json.dumps({"player_id": 2001})
+    task.save()
+    clock.shift(1)
+    with django_assert_max_num_queries(12) as captured:
+        scheduler.tick()
+    assert scheduler.get_entry(task.pk).kwargs == {"player_id": 2001}
+    sql = " ".join(query["sql"] for query in captured.captured_queries).upper()
+    assert "SUM(" not in sql and "COUNT(" not in sql, sql
+
+
+def test_a_delete_without_a_tombstone_is_caught_by_the_minutely_safety_net(loaded, clock):
+    from osrs_diff.models import PeriodicTaskDeletion
+
+    scheduler, tasks = loaded
+    PeriodicTask.objects.get(pk=tasks[0].pk).delete()
+    PeriodicTaskDeletion.objects.all().delete()  # as if deleted before the trigger existed
+    clock.shift(1)
+    scheduler.tick()
+    assert scheduler.get_entry(tasks[0].pk) is not None  # nothing told beat yet
+    tasks[1].save()  # any later change after the safety-net interval
+    clock.shift(scheduler.reconcile_seconds)
+    scheduler.tick()
+    assert scheduler.get_entry(tasks[0].pk) is None
     assert scheduler.stats["id_reconciles"] == 1
+
+
+def test_every_kind_of_delete_leaves_a_tombstone(hourly):
+    from osrs_diff.models import PeriodicTaskDeletion
+
+    one, two, three = (
+        PeriodicTask.objects.create(name=f"t{i}", task="x", interval=hourly).pk for i in range(3)
+    )
+    PeriodicTask.objects.get(pk=one).delete()  # the ORM, with its signals
+    PeriodicTask.objects.filter(pk=two)._raw_delete("default")  # a bulk path
+    with connection.cursor() as cursor:  # raw SQL
+        cursor.execute("DELETE FROM django_celery_beat_periodictask WHERE id = %s", [three])
+    deleted = set(PeriodicTaskDeletion.objects.values_list("task_id", flat=True))
+    assert deleted == {one, two, three}
 
 
 def test_full_resync_repairs_a_missed_change(clock, hourly, broker):
