@@ -128,6 +128,9 @@ class IncrementalDatabaseScheduler(ChangesMixin, BuildingMixin, KnownIdsMixin, D
         release_freed_memory()
         self._next_full_sync = now + self.full_sync_seconds
         self._next_reconcile = now + self.reconcile_seconds  # the load saw every id
+        # The load read everything committed by now: later scans start here (minus the
+        # lookback), not at the newest row's date_changed, which may be long ago.
+        self._advance_watermark(now)
         self._next_poll = now + self.changes_poll_seconds
         logger.info(
             "IncrementalDatabaseScheduler: loaded %d entries (%d unschedulable)",
