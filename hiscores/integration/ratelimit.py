@@ -81,7 +81,9 @@ class RateLimiter:
         if wait is None:
             estimate = self.estimated_wait_seconds()
             raise HiscoresUnavailable(
-                f"Rate limited: the hiscores queue is longer than {max_wait:g} s.",
+                f"Rate limited: the hiscores request queue is {estimate:.1f} s long, more than "
+                f"this request may wait ({max_wait:.1f} s). Try again in "
+                f"{max(1, math.ceil(estimate))} s.",
                 reason=HiscoresUnavailable.RATE_LIMITED,
                 retry_after=estimate,
             )

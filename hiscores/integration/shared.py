@@ -128,6 +128,11 @@ def fetch(name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
 _deadline: ContextVar[float | None] = ContextVar("hiscores_deadline", default=None)
 
 
+# The hiscores part of a web request ends this much before its deadline (at most a quarter of
+# it): storing the reading and answering must fit inside the deadline too.
+ANSWER_HEADROOM_SECONDS = 0.3
+
+
 @contextmanager
 def web_deadline(seconds: float | None = None) -> Iterator[None]:
     """Every hiscores call inside ends within `OSRS_HISCORES_WEB_DEADLINE` seconds from now.
@@ -137,7 +142,7 @@ def web_deadline(seconds: float | None = None) -> Iterator[None]:
     """
     if seconds is None:
         seconds = float(getattr(settings, "OSRS_HISCORES_WEB_DEADLINE", 8.0))
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + max(0.0, seconds - min(ANSWER_HEADROOM_SECONDS, seconds / 4))
     outer = _deadline.get()
     token = _deadline.set(deadline if outer is None else min(outer, deadline))
     try:

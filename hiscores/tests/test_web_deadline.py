@@ -35,7 +35,7 @@ def test_post_players_answers_502_within_the_deadline_when_the_hiscores_hang(
     assert response.status_code == 502
     assert response.json()["error_code"] == "hiscores_unavailable"
     assert response.json()["details"]["reason"] == "timeout"
-    assert elapsed < 3.0  # the deadline (1 s) plus test overhead, never 30 s nor retries
+    assert elapsed < 1.0  # within the deadline (1 s), answering included; never 30 s nor retries
     assert len(hanging_hiscores.requests) <= 1  # one attempt, no retry
     assert not Player.objects.exists()
     assert not PeriodicTask.objects.filter(task="hiscores.fetch_player").exists()
@@ -79,6 +79,8 @@ def test_a_long_politeness_queue_answers_503_rate_limited_with_retry_after(
     assert response.status_code == 503
     assert response.json()["error_code"] == "rate_limited"
     assert int(response["Retry-After"]) >= 8
+    message = response.json()["message"]
+    assert f"Try again in {response['Retry-After']} s." in message, message
     assert not fake_hiscores.requests
 
 

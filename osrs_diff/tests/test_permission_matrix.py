@@ -34,6 +34,7 @@ TOKEN_ONLY = ("401", "401", "401", "401")  # /metrics with METRICS_TOKEN set: th
 
 # route name -> {method: outcomes}. Not API routes (HTML/session, catch-all) map to a reason.
 MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
+    "admin-systemtask-moved": "redirect from the old admin path of system tasks (test_urls)",
     "admin": "Django admin: session login, model permissions (test_permissions.py)",
     "api-auth": "DRF browsable-API session login pages",
     "unknown-route": "catch-all: 404 for every method and user (test_errors.py)",

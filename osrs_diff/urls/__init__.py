@@ -10,6 +10,7 @@ One module per URL space, included by dotted path:
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from osrs_diff import front, views
@@ -26,6 +27,12 @@ handler500 = "osrs_diff.exceptions.handler500"
 urlpatterns = [
     path("", front.FrontDoorView.as_view(), name="front-door"),
     route("api", front.ApiRootView.as_view(), name="api-root"),
+    # System tasks moved to the operations app (admin label `system`): old links still work.
+    re_path(
+        r"^admin/osrs_diff/systemtask/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/system/systemtask/%(rest)s", permanent=True),
+        name="admin-systemtask-moved",
+    ),
     path("admin/", admin.site.urls),
     route("health", views.HealthView.as_view(), name="health"),
     route("health/ready", views.ReadinessView.as_view(), name="health-ready"),
