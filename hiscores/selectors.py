@@ -14,7 +14,9 @@ from hiscores import layout
 from hiscores.integration.catalogue import MetricKind, combat_level
 from hiscores.models import FetchOutcomeCount, Snapshot
 from hiscores.outcomes import COUNTED_OUTCOMES, ROLLUP_HOUR
+from osrs_diff.broker import queue_depth
 from osrs_diff.db import table_count
+from osrs_diff.queues import INTERACTIVE
 from players.models import Player
 
 
@@ -150,6 +152,27 @@ def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
     ):
         counts[outcome] = counts.get(outcome, 0) + int(total or 0)
     return counts
+
+
+# Typical time of one fetch once the rate limiter lets it through (one request, parse, store).
+FETCH_SECONDS_ESTIMATE = 1.0
+
+
+def manual_fetch_estimate_seconds(*, ahead: int | None = None) -> float:
+    """Seconds until a fetch queued on `interactive` now is done (rounded to 0.1 s).
+
+    `ahead` (default: the depth of queue `interactive`, 0 when the broker cannot say) fetches
+    each take one rate-limit slot, `1 / OSRS_HISCORES_RATE` seconds; then this fetch waits what
+    the limiter makes any request wait now and takes `FETCH_SECONDS_ESTIMATE`:
+    `ahead / rate + limiter wait + 1.0` (with the limiter off, `ahead * 1.0 + 1.0`).
+    """
+    from hiscores.integration.shared import estimated_wait_seconds, get_limiter
+
+    if ahead is None:
+        ahead = queue_depth(INTERACTIVE) or 0
+    rate = get_limiter().rate
+    per_fetch = 1.0 / rate if rate > 0 else FETCH_SECONDS_ESTIMATE
+    return round(ahead * per_fetch + estimated_wait_seconds() + FETCH_SECONDS_ESTIMATE, 1)
 
 
 def hiscores_limits_state() -> dict[str, Any]:

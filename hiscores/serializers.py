@@ -103,7 +103,14 @@ class SnapshotSerializer(serializers.Serializer):
 class FetchQueuedSerializer(serializers.Serializer):
     task_id = serializers.CharField()
     status_url = serializers.CharField()
-    estimated_completion_seconds = serializers.FloatField()
+    estimated_completion_seconds = serializers.FloatField(
+        help_text="Seconds until the fetch is done, estimated when it was queued: "
+        "`ahead / rate + limiter_wait + 1.0`, where `ahead` is the number of messages waiting "
+        "in queue `interactive` before this one, `rate` is OSRS_HISCORES_RATE (each fetch ahead "
+        "takes one slot of the hiscores budget, 1/rate seconds), `limiter_wait` is how long the "
+        "global rate limiter makes a request wait now, and 1.0 s is one fetch itself. With the "
+        "rate limit off each fetch ahead counts 1.0 s."
+    )
 
 
 class FallSerializer(serializers.Serializer):

@@ -11,17 +11,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hiscores import baselines, selectors, serializers, services
-from hiscores.integration.shared import estimated_wait_seconds, web_deadline
+from hiscores.integration.shared import web_deadline
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import NotFound
+from osrs_diff.queues import interactive_send_options
 from players.models import Player
-from players.selectors import player_get
-from players.serializers import PlayerCreateSerializer, PlayerSerializer
+from players.selectors import fetch_budget_warnings, player_get
+from players.serializers import PlayerCreateSerializer, PlayerWriteSerializer
 from players.views import PlayerListView
-
-# Typical time of one fetch once the rate limiter lets it through (one request, parse, store).
-FETCH_SECONDS_ESTIMATE = 1.0
 
 
 class PlayerListCreateView(PlayerListView):
@@ -32,7 +30,7 @@ class PlayerListCreateView(PlayerListView):
     @extend_schema(
         request=PlayerCreateSerializer,
         responses={
-            201: PlayerSerializer,
+            201: PlayerWriteSerializer,
             400: OpenApiResponse(description="Invalid name or interval."),
             404: OpenApiResponse(description="player_not_found: no hiscores board knows it."),
             409: OpenApiResponse(description="Already tracked (in any spelling)."),
@@ -46,8 +44,9 @@ class PlayerListCreateView(PlayerListView):
         data.is_valid(raise_exception=True)
         with web_deadline():  # one attempt per board; 502/503 at once, never a retry sleep
             creation = services.player_track(**data.validated_data)
+        warnings = fetch_budget_warnings()  # the player is tracked either way
         return Response(
-            PlayerSerializer(creation.player).data,
+            PlayerWriteSerializer(creation.player, context={"warnings": warnings}).data,
             status=status.HTTP_201_CREATED,
             headers={"Location": f"/players/{creation.player.username}"},
         )
@@ -66,18 +65,18 @@ class PlayerFetchView(APIView):
     )
     def post(self, request: Request, username: str) -> Response:
         player = player_get(username=username)
+        estimate = selectors.manual_fetch_estimate_seconds()  # read before ours joins the queue
         task_id = api_task_start(
             task=fetch_player,
             kwargs={"player_id": player.pk},
             user=request.user,
             ignore_result=False,
+            **interactive_send_options(),
         )
         body = {
             "task_id": task_id,
             "status_url": request.build_absolute_uri(reverse("task-status", args=[task_id])),
-            "estimated_completion_seconds": round(
-                estimated_wait_seconds() + FETCH_SECONDS_ESTIMATE, 1
-            ),
+            "estimated_completion_seconds": estimate,
         }
         return Response(body, status=status.HTTP_202_ACCEPTED)
 

@@ -22,6 +22,8 @@ INTERACTIVE = "interactive"
 MAINTENANCE = "maintenance"
 QUEUES = (INTERACTIVE, MAINTENANCE, SCHEDULED)
 SENT_AT_HEADER = "sent_at"
+# Set (True) on every message a person asked for, so a worker can tell it from scheduled work.
+INTERACTIVE_HEADER = "interactive"
 
 # Task names are repeated here as strings on purpose: settings (and so this module) load before
 # any app, and a route must not import the task it routes.
@@ -30,6 +32,11 @@ TASK_ROUTES = {
     "players.check_game_mode": {"queue": INTERACTIVE},
 }
 DEFAULT_QUEUE = MAINTENANCE
+
+
+def interactive_send_options() -> dict[str, Any]:
+    """Send options of work a person asked for: queue `interactive`, marked by its header."""
+    return {"queue": INTERACTIVE, "headers": {INTERACTIVE_HEADER: True}}
 
 
 def stamp_sent_at(headers: dict[str, Any] | None) -> None:

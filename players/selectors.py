@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce
 
 from osrs_diff.exceptions import NotFound
 from players import schedules
@@ -67,13 +69,19 @@ class ScheduleInfo:
     last_run_at: datetime | None
     next_run_at: datetime | None
     total_run_count: int
+    fetch_interval_minutes: int
+    effective_interval_minutes: int
 
 
 def player_schedule(*, player: Player) -> ScheduleInfo:
     """The player's PeriodicTask as the API shows it (all empty when the task is missing)."""
     task = player.fetch_task
+    intervals = {
+        "fetch_interval_minutes": player.fetch_interval_minutes,
+        "effective_interval_minutes": player.schedule_interval_minutes,
+    }
     if task is None:
-        return ScheduleInfo(player.username, None, None, None, False, None, None, 0)
+        return ScheduleInfo(player.username, None, None, None, False, None, None, 0, **intervals)
     interval = task.interval
     minutes = (
         int(interval.schedule.run_every.total_seconds() // 60) if interval is not None else None
@@ -87,6 +95,7 @@ def player_schedule(*, player: Player) -> ScheduleInfo:
         last_run_at=task.last_run_at,
         next_run_at=schedules.schedule_next_run(task),
         total_run_count=task.total_run_count,
+        **intervals,
     )
 
 
@@ -121,3 +130,65 @@ def player_counts() -> dict[str, Any]:
         "flagged": flagged,
         "by_game_mode": by_mode,
     }
+
+
+# --- Fetch demand versus the hiscores budget ----
+
+
+@dataclass(frozen=True)
+class FetchDemand:
+    """Scheduled fetches per second that the active players' schedules ask for."""
+
+    demand_per_second: float  # at the effective intervals (what the PeriodicTasks carry)
+    configured_demand_per_second: float  # at the intervals the operators set
+
+
+def _per_second(minutes) -> Sum:
+    # 1 / interval in minutes, summed, then / 60; Cast so PostgreSQL divides in floating point.
+    return Sum(Value(1.0) / Cast(minutes, FloatField()), output_field=FloatField())
+
+
+def fetch_demand() -> FetchDemand:
+    """Demand of the active players' schedules, in one aggregate query."""
+    sums = Player.objects.filter(is_active=True).aggregate(
+        effective=_per_second(
+            Coalesce(F("effective_interval_minutes"), F("fetch_interval_minutes"))
+        ),
+        configured=_per_second(F("fetch_interval_minutes")),
+    )
+    return FetchDemand(
+        demand_per_second=(sums["effective"] or 0.0) / 60,
+        configured_demand_per_second=(sums["configured"] or 0.0) / 60,
+    )
+
+
+def fetch_budget_rate() -> float:
+    """Hiscores requests per second every process shares (`OSRS_HISCORES_RATE`)."""
+    return float(settings.OSRS_HISCORES_RATE)
+
+
+def _rate_text(value: float) -> str:
+    # "2.0", "0.5", "1.005": four significant digits tell two close rates apart.
+    text = f"{value:.4g}"
+    return text if "." in text or "e" in text else f"{text}.0"
+
+
+def fetch_budget_warnings(*, demand: FetchDemand | None = None) -> list[str]:
+    """Sentences for the operator when the configured schedules want more than the budget.
+
+    Empty within budget (and when the rate limit is off, `OSRS_HISCORES_RATE` <= 0).
+    """
+    rate = fetch_budget_rate()
+    demand = demand or fetch_demand()
+    wanted = demand.configured_demand_per_second
+    if rate <= 0 or wanted <= rate * (1 + 1e-9):  # float sums of exactly the budget
+        return []
+    consequence = (
+        "fetches will be deferred and idle players backed off"
+        if settings.ADAPTIVE_FETCH
+        else "fetches will be deferred"
+    )
+    return [
+        f"Configured schedules want {_rate_text(wanted)} fetches/s but the hiscores budget is "
+        f"{_rate_text(rate)}/s; {consequence}."
+    ]

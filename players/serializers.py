@@ -38,6 +38,12 @@ class PlayerUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class PlayerSerializer(serializers.ModelSerializer):
     schedule_id = serializers.IntegerField(source="fetch_task_id", allow_null=True)
+    effective_interval_minutes = serializers.IntegerField(
+        source="schedule_interval_minutes",
+        read_only=True,
+        help_text="Minutes between scheduled fetches now: fetch_interval_minutes unless adaptive "
+        "fetching has stretched it for an idle player (docs/fetching-budget.md).",
+    )
 
     class Meta:
         model = Player
@@ -46,6 +52,7 @@ class PlayerSerializer(serializers.ModelSerializer):
             "username",
             "game_mode",
             "fetch_interval_minutes",
+            "effective_interval_minutes",
             "is_active",
             "schedule_id",
             "created_at",
@@ -57,6 +64,23 @@ class PlayerSerializer(serializers.ModelSerializer):
             "flagged_at",
         ]
         read_only_fields = fields
+
+
+class PlayerWriteSerializer(PlayerSerializer):
+    """The answer of POST /players and PATCH /players/{username}: the player and `warnings`."""
+
+    warnings = serializers.SerializerMethodField(
+        help_text="Sentences for the operator, e.g. when the configured schedules want more "
+        "fetches than the hiscores budget allows; empty when all is well. The write succeeded "
+        "either way."
+    )
+
+    class Meta(PlayerSerializer.Meta):
+        fields = [*PlayerSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    def get_warnings(self, player: Player) -> list[str]:
+        return list(self.context.get("warnings", []))
 
 
 class GameModeCheckSerializer(serializers.Serializer):
@@ -81,3 +105,8 @@ class ScheduleSerializer(serializers.Serializer):
     last_run_at = serializers.DateTimeField(allow_null=True)
     next_run_at = serializers.DateTimeField(allow_null=True)
     total_run_count = serializers.IntegerField()
+    fetch_interval_minutes = serializers.IntegerField(help_text="The interval the operator set.")
+    effective_interval_minutes = serializers.IntegerField(
+        help_text="The interval scheduled fetches run at now: fetch_interval_minutes unless "
+        "adaptive fetching has stretched it (what the PeriodicTask carries).",
+    )

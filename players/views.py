@@ -19,6 +19,7 @@ from players.serializers import (
     GameModeCheckSerializer,
     PlayerSerializer,
     PlayerUpdateSerializer,
+    PlayerWriteSerializer,
     ScheduleSerializer,
 )
 
@@ -62,13 +63,14 @@ class PlayerDetailView(APIView):
     def get(self, request: Request, username: str) -> Response:
         return Response(PlayerSerializer(selectors.player_get(username=username)).data)
 
-    @extend_schema(request=PlayerUpdateSerializer, responses=PlayerSerializer, tags=TAGS)
+    @extend_schema(request=PlayerUpdateSerializer, responses=PlayerWriteSerializer, tags=TAGS)
     def patch(self, request: Request, username: str) -> Response:
         player = selectors.player_get(username=username)
         data = PlayerUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         player = services.player_update(player=player, **data.validated_data)
-        return Response(PlayerSerializer(player).data)
+        warnings = selectors.fetch_budget_warnings()  # the write stands either way
+        return Response(PlayerWriteSerializer(player, context={"warnings": warnings}).data)
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request, username: str) -> Response:

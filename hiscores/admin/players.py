@@ -13,9 +13,11 @@ from hiscores.integration.shared import web_deadline
 from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
+from osrs_diff.queues import interactive_send_options
 from players import schedules, selectors, services
 from players.admin_periodic_tasks import PeriodicTaskAdmin  # noqa: F401 (registers it)
 from players.models import GameModeChange, Player
+from players.tasks import CHECK_GAME_MODE
 
 
 class GameModeChangeInline(admin.TabularInline):
@@ -52,6 +54,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "game_mode",
         "is_active",
         "fetch_interval_minutes",
+        "effective_interval",
         "schedule",
         "last_fetched",
         "last_changed",
@@ -75,6 +78,7 @@ class PlayerAdmin(admin.ModelAdmin):
     readonly_fields = [
         "username",
         "game_mode",
+        "effective_interval",
         "schedule",
         "created_at",
         "last_fetched",
@@ -87,6 +91,14 @@ class PlayerAdmin(admin.ModelAdmin):
         "latest_snapshot",
         "overall_xp_chart",
     ]
+
+    @admin.display(description="Effective interval (min)")
+    def effective_interval(self, obj: Player) -> str:
+        # What scheduled fetches run at now; adaptive fetching stretches it for idle players.
+        minutes = obj.schedule_interval_minutes
+        if minutes == obj.fetch_interval_minutes:
+            return str(minutes)
+        return f"{minutes} (backed off from {obj.fetch_interval_minutes})"
 
     @admin.display(description="Flagged", boolean=True)
     def flagged(self, obj: Player) -> bool:
@@ -191,6 +203,8 @@ class PlayerAdmin(admin.ModelAdmin):
         ):
             setattr(obj, name, getattr(updated, name))
         obj._state.adding = False
+        for warning in selectors.fetch_budget_warnings():  # saved all the same
+            self.message_user(request, warning, messages.WARNING)
 
     def delete_model(self, request, obj: Player) -> None:
         services.player_delete(player=obj)
@@ -208,16 +222,27 @@ class PlayerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{player}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{done} {count} player(s).", messages.SUCCESS)
 
+    def _queue_each(self, request, queryset, task: str, what: str) -> None:
+        # A person asked: queue `interactive`, never behind the scheduled backlog.
+        count = 0
+        for player in queryset:
+            try:
+                api_task_start(
+                    task=task,
+                    kwargs={"player_id": player.pk},
+                    user=request.user,
+                    ignore_result=False,  # keep the outcome visible at /tasks/{id}
+                    **interactive_send_options(),
+                )
+                count += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{player}: {exc.message}", messages.ERROR)
+                break  # the broker is down: the next send would fail the same way
+        self.message_user(request, f"Queued {what} of {count} player(s).")
+
     @admin.action(description="Fetch now", permissions=["change"])
     def fetch_now(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
-        for player in queryset:
-            api_task_start(
-                task=schedules.FETCH_TASK,
-                kwargs={"player_id": player.pk},
-                user=request.user,
-                ignore_result=False,  # keep the outcome visible at /tasks/{id}
-            )
-        self.message_user(request, f"Queued a fetch of {queryset.count()} player(s).")
+        self._queue_each(request, queryset, schedules.FETCH_TASK, "a fetch")
 
     @admin.action(description="Pause", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
@@ -229,8 +254,9 @@ class PlayerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check game mode", permissions=["change"])
     def check_game_mode(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
-        with web_deadline():  # the whole action, every selected player, within the deadline
-            self._each(request, queryset, services.player_game_mode_update, "Checked")
+        # Queued rather than run in the request: each player costs up to four hiscores requests
+        # at the polite rate, and the task retries a hiscores outage.
+        self._queue_each(request, queryset, CHECK_GAME_MODE, "a game-mode check")
 
     @admin.action(description="Accept latest reading", permissions=["change"])
     def accept_latest_reading(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:

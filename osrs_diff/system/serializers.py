@@ -59,6 +59,36 @@ class _QueuesSerializer(serializers.Serializer):
     error = serializers.CharField(required=False)
 
 
+class FetchBudgetSerializer(serializers.Serializer):
+    """Scheduled-fetch demand against the hiscores budget (docs/fetching-budget.md)."""
+
+    rate_per_second = serializers.FloatField(
+        help_text="The budget: hiscores requests per second every process shares "
+        "(OSRS_HISCORES_RATE; 0 = rate limit off)."
+    )
+    demand_per_second = serializers.FloatField(
+        help_text="Fetches per second the active players' schedules ask for now: the sum of "
+        "1 / effective interval (adaptive fetching stretches idle players' intervals)."
+    )
+    configured_demand_per_second = serializers.FloatField(
+        help_text="The same at the intervals the operators configured; above rate_per_second, "
+        "adding or changing a player answers with a warning."
+    )
+    utilisation = serializers.FloatField(
+        allow_null=True,
+        help_text="demand_per_second / rate_per_second: above 1 the schedules want more than "
+        "the budget and scheduled fetches are deferred; null when the rate limit is off.",
+    )
+    scheduled_backlog = serializers.IntegerField(
+        allow_null=True,
+        help_text="Messages waiting in queue `scheduled` (null: the broker cannot say).",
+    )
+    oldest_scheduled_age_seconds = serializers.FloatField(
+        allow_null=True,
+        help_text="Seconds since the oldest waiting scheduled message was sent (null: none).",
+    )
+
+
 class _DropsSerializer(serializers.Serializer):
     open_parties = serializers.IntegerField()
     drops_last_hour = serializers.IntegerField()
@@ -75,3 +105,4 @@ class SystemStatsSerializer(serializers.Serializer):
     hiscores = serializers.DictField(help_text="rate_limiter and circuit_breaker state.")
     queues = _QueuesSerializer()
     drops = _DropsSerializer()
+    fetch_budget = FetchBudgetSerializer()

@@ -99,13 +99,15 @@ def test_pause_resume_resync_actions(admin_client):
     assert PeriodicTask.objects.get(pk=players[0].fetch_task_id).enabled is True
 
 
-def test_check_game_mode_and_fetch_now_actions(admin_client, hiscores_http):
+def test_check_game_mode_and_fetch_now_actions(admin_client):
+    # Both are queued on `interactive` (hiscores/tests/test_interactive_sends.py) and followable.
     player = PlayerFactory(username="Hc", game_mode=GameMode.HARDCORE)
-    hiscores_http.add("Hc", regular=10, ironman=10, hardcore=5)
     action(admin_client, "check_game_mode", [player])
-    assert Player.objects.get().game_mode == GameMode.IRONMAN
     action(admin_client, "fetch_now", [player])
-    assert ApiTask.objects.get().name == "hiscores.fetch_player"
+    assert list(ApiTask.objects.order_by("created_at").values_list("name", flat=True)) == [
+        "players.check_game_mode",
+        "hiscores.fetch_player",
+    ]
 
 
 def test_delete_action_removes_the_tasks(admin_client):

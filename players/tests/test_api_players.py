@@ -35,6 +35,7 @@ def test_create_returns_201_with_the_player(auth_client, hiscores_http):
         "username": "Iron_Bob",
         "game_mode": "hardcore",
         "fetch_interval_minutes": 30,
+        "effective_interval_minutes": 30,
         "is_active": True,
         "schedule_id": player.fetch_task_id,
         "created_at": body["created_at"],
@@ -45,6 +46,7 @@ def test_create_returns_201_with_the_player(auth_client, hiscores_http):
         "last_fetch_status": "success",
         "flag_reason": "",
         "flagged_at": None,
+        "warnings": [],  # one player at 30 minutes is well within the budget
     }
     assert body["schedule_id"] is not None
     assert body["last_fetched"] is not None
@@ -196,6 +198,8 @@ def test_schedule_of_one_player(auth_client):
         "last_run_at": None,
         "next_run_at": body["next_run_at"],
         "total_run_count": 0,
+        "fetch_interval_minutes": 30,
+        "effective_interval_minutes": 30,
     }
     assert body["next_run_at"] is not None
 

@@ -134,11 +134,12 @@ def test_the_endpoint_shows_the_same_numbers(staff_client, known_world):
         "hiscores",
         "queues",
         "drops",
+        "fetch_budget",
     }
 
 
 def test_stats_are_a_handful_of_queries(known_world, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # + the fetch-demand aggregate
         selectors.system_stats()
 
 
