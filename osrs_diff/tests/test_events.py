@@ -14,10 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_a_committed_change_leaves_its_event(monkeypatch, django_capture_on_commit_callbacks):
     kicks = []
     monkeypatch.setattr(events, "kick_delivery", lambda: kicks.append(1))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            events.event_record(name=events.PARTY_STARTED, data={"world": 444})
-            assert kicks == []  # delivery starts only once the change is committed
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        events.event_record(name=events.PARTY_STARTED, data={"world": 444})
+        assert kicks == []  # delivery starts only once the change is committed
     event = OutboxEvent.objects.get()
     assert (event.name, event.data, event.dispatched_at) == ("party.started", {"world": 444}, None)
     assert len(callbacks) == 1 and kicks == [1]
