@@ -25,10 +25,13 @@ def test_a_committed_change_leaves_its_event(monkeypatch, django_capture_on_comm
 def test_a_rolled_back_change_sends_nothing(monkeypatch, django_capture_on_commit_callbacks):
     kicks = []
     monkeypatch.setattr(events, "kick_delivery", lambda: kicks.append(1))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            events.event_record(name=events.PLAYER_RENAMED, data={"old": "a", "new": "b"})
-            raise RuntimeError("the change failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        events.event_record(name=events.PLAYER_RENAMED, data={"old": "a", "new": "b"})
+        raise RuntimeError("the change failed")
     assert not OutboxEvent.objects.exists()
     assert callbacks == [] and kicks == []
 
