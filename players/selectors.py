@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from osrs_diff.exceptions import NotFound
 from players import schedules
 from players.game_modes import GameMode
-from players.models import Player
+from players.models import NameChange, Player
 from players.names import normalise_username
 
 
@@ -47,9 +47,35 @@ def player_get(*, username: str) -> Player:
         if key
         else None
     )
+    if player is None and key:
+        player = _player_by_former_name(key)
     if player is None:
         raise NotFound(f"Player {username!r} is not tracked.")
     return player
+
+
+def _player_by_former_name(key: str) -> Player | None:
+    """The player that most recently gave up this name, with `former_name` set on it.
+
+    A current name always wins (the caller looks that up first): a name given up by one player
+    and taken by another tracked player answers the one using it now.
+    """
+    change = (
+        NameChange.objects.filter(old_username_key=key)
+        .select_related("player__fetch_task__interval")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if change is None:
+        return None
+    player = change.player
+    player.former_name = change.old_username
+    return player
+
+
+def player_name_changes(*, player: Player) -> QuerySet[NameChange]:
+    """The player's name history, newest first."""
+    return NameChange.objects.filter(player=player).order_by("-changed_at", "-pk")
 
 
 def players_for_game_mode_check() -> QuerySet[Player]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from osrs_diff.fields import (
@@ -38,6 +40,8 @@ class PlayerUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class PlayerSerializer(serializers.ModelSerializer):
     schedule_id = serializers.IntegerField(source="fetch_task_id", allow_null=True)
+    # Set when the player was looked up by a name it had before (players.selectors.player_get).
+    former_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Player
@@ -55,8 +59,15 @@ class PlayerSerializer(serializers.ModelSerializer):
             "last_fetch_status",
             "flag_reason",
             "flagged_at",
+            "missing_since",
+            "missing_fetches",
+            "former_name",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_former_name(self, obj: Player) -> str | None:
+        return getattr(obj, "former_name", None)
 
 
 class GameModeCheckSerializer(serializers.Serializer):

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from hiscores.admin.forms import PlayerAddForm, PlayerChangeForm
+from hiscores.admin.rename import rename_view
 from hiscores.integration.shared import web_deadline
 from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
 from players.admin_periodic_tasks import PeriodicTaskAdmin  # noqa: F401 (registers it)
-from players.models import GameModeChange, Player
+from players.models import GameModeChange, NameChange, Player
 
 
 class GameModeChangeInline(admin.TabularInline):
@@ -26,6 +27,45 @@ class GameModeChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class NameChangeInline(admin.TabularInline):
+    """The player's name history (renames go through the "Rename..." action)."""
+
+    model = NameChange
+    fk_name = "player"
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "name history"
+    fields = readonly_fields = [
+        "changed_at",
+        "old_username",
+        "new_username",
+        "changed_by",
+        "forced",
+        "merged_player_id",
+        "checks",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MissingFilter(admin.SimpleListFilter):
+    """Players whose fetches found no board MISSING_AFTER_FETCHES times in a row."""
+
+    title = "missing"
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Missing"), ("no", "Not missing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(missing_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(missing_since__isnull=True)
+        return queryset
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -57,13 +97,14 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_changed",
         "last_fetch_status",
         "flagged",
+        "missing",
         "created_at",
     ]
-    list_filter = ["game_mode", "is_active", FlaggedFilter, "last_fetch_status"]
+    list_filter = ["game_mode", "is_active", FlaggedFilter, MissingFilter, "last_fetch_status"]
     search_fields = ["username_key"]
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
-    inlines = [GameModeChangeInline]
+    inlines = [GameModeChangeInline, NameChangeInline]
     actions = [
         "fetch_now",
         "pause",
@@ -71,6 +112,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "check_game_mode",
         "resync_schedule",
         "accept_latest_reading",
+        "rename",
     ]
     readonly_fields = [
         "username",
@@ -83,6 +125,8 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_fetch_status",
         "flag_reason",
         "flagged_at",
+        "missing_since",
+        "missing_fetches",
         "flag_details",
         "latest_snapshot",
         "overall_xp_chart",
@@ -91,6 +135,10 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.display(description="Flagged", boolean=True)
     def flagged(self, obj: Player) -> bool:
         return bool(obj.flag_reason)
+
+    @admin.display(description="Missing", boolean=True)
+    def missing(self, obj: Player) -> bool:
+        return obj.missing_since is not None
 
     @admin.display(description="What went down")
     def flag_details(self, obj: Player) -> str:
@@ -245,3 +293,21 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.action(description="Re-sync schedule", permissions=["change"])
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         self._each(request, queryset, services.player_schedule_resync, "Re-synced")
+
+    @admin.action(description="Rename...", permissions=["change"])
+    def rename(self, request: HttpRequest, queryset: QuerySet[Player]):
+        # One player at a time: the form page asks for its new name (hiscores/admin/rename.py).
+        players = list(queryset[:2])
+        if len(players) != 1:
+            self.message_user(request, "Select exactly one player to rename.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:players_player_rename", args=[players[0].pk]))
+
+    def get_urls(self):
+        rename = self.admin_site.admin_view(
+            lambda request, object_id: rename_view(self, request, object_id)
+        )
+        return [
+            path("<path:object_id>/rename/", rename, name="players_player_rename"),
+            *super().get_urls(),
+        ]
