@@ -16,7 +16,7 @@ from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from players import schedules, selectors, services
 from players.admin_periodic_tasks import PeriodicTaskAdmin  # noqa: F401 (registers it)
-from players.models import GameModeChange, NameChange, Player
+from players.models import GameModeChange, Player
 
 
 class GameModeChangeInline(admin.TabularInline):
@@ -29,26 +29,7 @@ class GameModeChangeInline(admin.TabularInline):
         return False
 
 
-class NameChangeInline(admin.TabularInline):
-    """The player's name history (renames go through the "Rename..." action)."""
-
-    model = NameChange
-    fk_name = "player"
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "name history"
-    fields = readonly_fields = [
-        "changed_at",
-        "old_username",
-        "new_username",
-        "changed_by",
-        "forced",
-        "merged_player_id",
-        "checks",
-    ]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+_CHECK_STATES = {True: "ok", False: "failed", None: "not checked"}
 
 
 class MissingFilter(admin.SimpleListFilter):
@@ -104,7 +85,7 @@ class PlayerAdmin(admin.ModelAdmin):
     search_fields = ["username_key"]
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
-    inlines = [GameModeChangeInline, NameChangeInline]
+    inlines = [GameModeChangeInline]
     actions = [
         "fetch_now",
         "pause",
@@ -127,6 +108,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "flagged_at",
         "missing_since",
         "missing_fetches",
+        "name_history",
         "flag_details",
         "latest_snapshot",
         "overall_xp_chart",
@@ -139,6 +121,38 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.display(description="Missing", boolean=True)
     def missing(self, obj: Player) -> bool:
         return obj.missing_since is not None
+
+    @admin.display(description="Name history")
+    def name_history(self, obj: Player) -> str:
+        # Read-only, shown in place (not a formset: the change form's POST stays as it was).
+        changes = selectors.player_name_changes(player=obj).select_related("changed_by")
+        if not changes:
+            return "no renames"
+        return format_html(
+            "<table><thead><tr><th>When (UTC)</th><th>Old name</th><th>New name</th><th>By</th>"
+            "<th>Forced</th><th>Merged player</th><th>Checks</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                "<td>{}</td></tr>",
+                (
+                    (
+                        f"{c.changed_at:%Y-%m-%d %H:%M}",
+                        c.old_username,
+                        c.new_username,
+                        c.changed_by or "-",
+                        "yes" if c.forced else "no",
+                        c.merged_player_id or "-",
+                        "; ".join(
+                            f"{check['name']}: {_CHECK_STATES[check['passed']]}"
+                            for check in c.checks
+                        ),
+                    )
+                    for c in changes
+                ),
+            ),
+        )
 
     @admin.display(description="What went down")
     def flag_details(self, obj: Player) -> str:

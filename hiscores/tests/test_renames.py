@@ -417,6 +417,7 @@ def test_admin_rename_action_and_page(admin_client, boards, zezima):
 
     change_page = admin_client.get(reverse("admin:players_player_change", args=[zezima.pk]))
     assert "name history" in change_page.content.decode().lower()
+    assert "old_name_gone: not checked" in change_page.content.decode()
     assert "Zezima Two" in change_page.content.decode()
 
 
