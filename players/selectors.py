@@ -127,23 +127,26 @@ def player_fetch_tasks_q() -> Q:
 
 
 def player_counts() -> dict[str, Any]:
-    """Players by game mode and by state (active / paused / flagged) in one query."""
+    """Players by game mode and by state (active / paused / flagged / missing) in one query."""
     rows = Player.objects.values("game_mode").annotate(
         total=Count("id"),
         active=Count("id", filter=Q(is_active=True)),
         flagged=Count("id", filter=~Q(flag_reason="")),
+        missing=Count("id", filter=Q(missing_since__isnull=False)),
     )
     by_mode = dict.fromkeys(GameMode.values, 0)
-    total = active = flagged = 0
+    total = active = flagged = missing = 0
     for row in rows.order_by():
         by_mode[row["game_mode"]] = row["total"]
         total += row["total"]
         active += row["active"]
         flagged += row["flagged"]
+        missing += row["missing"]
     return {
         "total": total,
         "active": active,
         "paused": total - active,
         "flagged": flagged,
+        "missing": missing,
         "by_game_mode": by_mode,
     }
