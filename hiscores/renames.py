@@ -285,10 +285,10 @@ def _merge_into(player: Player, duplicate: Player) -> None:
     that hold no progress between them are dropped as the fetch would never have stored them.
     """
     own_times = Snapshot.objects.filter(player=player).values("fetched_at")
-    Snapshot.objects.filter(player=duplicate).exclude(fetched_at__in=own_times).update(
-        player=player
-    )
-    _drop_repeated_readings(player)
+    moving = Snapshot.objects.filter(player=duplicate).exclude(fetched_at__in=own_times)
+    moved = set(moving.values_list("pk", flat=True))
+    Snapshot.objects.filter(pk__in=moved).update(player=player)
+    _drop_repeated_readings(player, moved=moved)
     GameModeChange.objects.filter(player=duplicate).update(player=player)
     # The duplicate's own former names now lead to the player that absorbed it.
     NameChange.objects.filter(player=duplicate).update(player=player)
@@ -304,23 +304,34 @@ def _merge_into(player: Player, duplicate: Player) -> None:
     schedules.schedules_delete(task_ids=[task_id])
 
 
-def _drop_repeated_readings(player: Player) -> int:
+def _drop_repeated_readings(player: Player, *, moved: set[int]) -> int:
+    """Drop snapshots with no progress over the one before, where the two histories meet.
+
+    Only pairs with a moved row on either side are candidates: the player's own history is left
+    exactly as it was stored, and baselines (accepted readings) are always kept.
+    """
+    if not moved:
+        return 0
     include_ranks = settings.SNAPSHOT_DEDUP_INCLUDE_RANKS
     previous: layout.FlatValues | None = None
+    previous_id: int | None = None
     repeated: list[int] = []
     for row in (
         Snapshot.objects.filter(player=player)
         .order_by("fetched_at")
-        .values("id", "extra", *layout.COLUMN_NAMES)
+        .values("id", "extra", "is_baseline", *layout.COLUMN_NAMES)
         .iterator(chunk_size=500)
     ):
         current = layout.flatten_row(row, row["extra"])
-        if previous is not None and not layout.progressed(
-            previous, current, include_ranks=include_ranks
+        if (
+            previous is not None
+            and not row["is_baseline"]
+            and (row["id"] in moved or previous_id in moved)
+            and not layout.progressed(previous, current, include_ranks=include_ranks)
         ):
             repeated.append(row["id"])
             continue
-        previous = current
+        previous, previous_id = current, row["id"]
     if repeated:
         Snapshot.objects.filter(pk__in=repeated).delete()
     return len(repeated)

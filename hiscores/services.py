@@ -193,7 +193,7 @@ def snapshot_record(
             fetched_at=fetched_at,
         )
         _move_last_fetched(player_id=player_id, fetched_at=fetched_at, status=outcome.status)
-        player_found_record(player=player)  # a found board clears the missing state (issue 18)
+        player_found_record(player=player, at=fetched_at)  # found: not missing (issue 18)
     if outcome.status == FetchStatus.REJECTED:
         logger.warning(
             "reading of %s rejected: values went down %s", player.username, outcome.details

@@ -84,12 +84,15 @@ def player_not_found_record(*, player: Player, now: datetime) -> bool:
     return became_missing
 
 
-def player_found_record(*, player: Player) -> bool:
-    """A fetch found the player's board: clear the missing state (True if there was one).
+def player_found_record(*, player: Player, at: datetime) -> bool:
+    """A reading taken `at` found the player's board: clear the missing state (True if cleared).
 
-    Costs nothing for a player that was never missed (the common case on the fetch hot path).
+    Costs nothing for a player that was never missed (the common case on the fetch hot path). A
+    backfilled reading older than the latest fetch (an import) clears nothing.
     """
     if not player.missing_fetches and player.missing_since is None:
+        return False
+    if player.last_fetched is not None and at < player.last_fetched:
         return False
     was_missing = player.missing_since is not None
     Player.objects.filter(pk=player.pk).update(missing_fetches=0, missing_since=None)

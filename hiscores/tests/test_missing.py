@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -127,3 +129,18 @@ def test_a_found_board_resets_the_streak_before_it_makes_a_player_missing(hiscor
     player.refresh_from_db()
     assert (player.missing_fetches, player.missing_since) == (1, None)
     assert not OutboxEvent.objects.filter(name=PLAYER_MISSING).exists()
+
+
+@pytest.mark.django_db
+def test_a_backfilled_old_reading_does_not_clear_the_missing_state(hiscores, settings):
+    settings.MISSING_AFTER_FETCHES = 1
+    player = PlayerFactory(username="Gone Guy")
+    services.snapshot_fetch(player_id=player.pk)
+    player.refresh_from_db()
+    assert player.missing_since is not None
+
+    old = reading({"attack": 1_500_000}, at=player.missing_since - timedelta(days=3))
+    services.snapshot_record(player_id=player.pk, reading=old)
+
+    player.refresh_from_db()
+    assert player.missing_since is not None

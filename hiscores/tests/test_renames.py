@@ -476,3 +476,25 @@ def test_two_renames_of_one_player_at_once_one_wins(boards):
     winner = next(n for n, r in results.items() if isinstance(r, renames.Rename))
     assert player.username == winner
     assert NameChange.objects.count() == 1
+
+
+def test_merge_leaves_the_players_own_history_alone_and_takes_the_duplicates_names(
+    auth_client, boards, settings
+):
+    settings.SNAPSHOT_DEDUP_INCLUDE_RANKS = False
+    now = timezone.now().replace(microsecond=0)
+    player = PlayerFactory(username="Zezima")
+    duplicate = PlayerFactory(username="Zezima Two")
+    # Two rows of the player's own with the same values (stored when ranks counted): both kept.
+    SnapshotFactory(player=player, values=BASE, at=now - timedelta(hours=5))
+    SnapshotFactory(player=player, values=BASE, at=now - timedelta(hours=4), ranks={"attack": 9})
+    NameChange.objects.create(
+        player=duplicate, old_username="Dupe Old", old_username_key="dupe old", new_username="x"
+    )
+    boards.put("Zezima Two", at=now - timedelta(hours=3))
+
+    response = rename(auth_client, "Zezima", "Zezima Two", merge=True)
+
+    assert response.status_code == 200, response.json()
+    assert Snapshot.objects.filter(player=player).count() == 2  # the rename's reading: unchanged
+    assert auth_client.get("/players/Dupe Old").json()["id"] == player.pk
