@@ -40,7 +40,12 @@ def players_matching(queryset: QuerySet[Player], *, search: str | None) -> Query
 
 
 def player_get(*, username: str) -> Player:
-    """The tracked player with this name in any spelling, or 404."""
+    """The tracked player with this name in any spelling, or 404.
+
+    A name no player has now but one gave up finds that player, with `former_name` set on the
+    instance (the API body shows it; docs/names.md). Every /players/{username}/... route, reads
+    and writes, resolves through here.
+    """
     key = normalise_username(username)
     player = (
         Player.objects.select_related("fetch_task__interval").filter(username_key=key).first()
