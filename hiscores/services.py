@@ -34,6 +34,7 @@ from hiscores.outcomes import (
 )
 from osrs_diff.datetimes import not_after_now
 from players.game_modes import GameMode, board_for_game_mode
+from players.missing import player_found_record, player_not_found_record
 from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
 from players.services import (
     GameModeDetection,
@@ -192,6 +193,7 @@ def snapshot_record(
             fetched_at=fetched_at,
         )
         _move_last_fetched(player_id=player_id, fetched_at=fetched_at, status=outcome.status)
+        player_found_record(player=player, at=fetched_at)  # found: not missing (issue 18)
     if outcome.status == FetchStatus.REJECTED:
         logger.warning(
             "reading of %s rejected: values went down %s", player.username, outcome.details
@@ -301,6 +303,7 @@ def snapshot_record_not_found(*, player_id: int) -> FetchOutcome:
         if player is None:
             return FetchOutcome(FetchStatus.SKIPPED, player_id, reason="not_tracked")
         _move_last_fetched(player_id=player_id, fetched_at=now, status=FetchStatus.NOT_FOUND)
+        player_not_found_record(player=player, now=now)  # missing after N (players/missing.py)
         if player.game_mode != GameMode.REGULAR:
             # An iron board dropping the player usually means a mode change (de-iron, death).
             _queue_game_mode_check(player_id=player_id)

@@ -415,6 +415,12 @@ OSRS_HISCORES_BREAKER_COOLDOWN = env.float("OSRS_HISCORES_BREAKER_COOLDOWN", def
 ADAPTIVE_FETCH = env.bool("ADAPTIVE_FETCH", default=True)
 FETCH_BACKOFF_AFTER_UNCHANGED = env.int("FETCH_BACKOFF_AFTER_UNCHANGED", default=3)
 FETCH_BACKOFF_MAX_MINUTES = env.int("FETCH_BACKOFF_MAX_MINUTES", default=1440)
+
+# --- Name changes and missing players (issue 18, docs/names.md) ----
+# A rename is rejected when the new name's Overall XP grew faster than this since the last snapshot.
+NAME_CHANGE_MAX_XP_PER_HOUR = env.int("NAME_CHANGE_MAX_XP_PER_HOUR", default=2_000_000)
+# Fetches in a row that find no board before a tracked player is marked missing (never deleted).
+MISSING_AFTER_FETCHES = env.int("MISSING_AFTER_FETCHES", default=3)
 # A scheduled fetch whose limiter slot is further away than this ends at once as `deferred`
 # instead of holding a worker slot; interactive fetches may wait up to OSRS_HISCORES_MAX_WAIT.
 FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=5.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +44,10 @@ class Player(models.Model):
     # the interval the PeriodicTask carries; None means "the configured interval".
     effective_interval_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
     unchanged_fetches = models.PositiveIntegerField(default=0, editable=False)
+    # Missing players (players/missing.py): fetches in a row that found no board; after
+    # MISSING_AFTER_FETCHES of them the player is marked missing (never deleted) until found again.
+    missing_fetches = models.PositiveIntegerField(default=0, editable=False)
+    missing_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     # The id lives here so the database keeps the link honest; players/schedules.py owns the task.
     fetch_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
@@ -92,3 +97,39 @@ class GameModeChange(models.Model):
         return (
             f"{self.player_id}: {self.from_mode} -> {self.to_mode} at {self.detected_at:%Y-%m-%d}"
         )
+
+
+class NameChange(models.Model):
+    """One accepted rename of a player: the old and new names, who did it and what was checked.
+
+    `checks` is the list the verification produced: `{"name", "passed", "detail"}` per check
+    (`passed` is null for a check that was not run, e.g. the old-name check when forced).
+    Lookups by a former name go through `old_username_key` (players.selectors.player_get).
+    """
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="name_changes")
+    old_username = models.CharField(max_length=12)
+    old_username_key = models.CharField(max_length=12, editable=False)
+    new_username = models.CharField(max_length=12)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checks = models.JSONField(default=list, blank=True)
+    forced = models.BooleanField(default=False)
+    # The id of the duplicate player whose history was folded in (the row itself is gone).
+    merged_player_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["old_username_key", "-changed_at"], name="namechange_old_key"),
+            models.Index(fields=["player", "-changed_at"], name="namechange_player_changed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_username} -> {self.new_username} at {self.changed_at:%Y-%m-%d %H:%M}"

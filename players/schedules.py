@@ -172,7 +172,7 @@ def _new_task(player: Player, interval: IntervalSchedule, *, now: datetime) -> P
         start_time=first_run_at(
             player_id=player.pk, interval_minutes=player.schedule_interval_minutes, now=now
         ),
-        description=f"Hiscores fetch for {player.username}",
+        description=task_description(player),
     )
 
 
@@ -205,6 +205,19 @@ def player_schedule_sync(*, player: Player, now: datetime | None = None) -> Sync
         return SyncAction.UNCHANGED
     _save_differences(task, diff)
     return SyncAction.UPDATED
+
+
+def task_description(player: Player) -> str:
+    return f"Hiscores fetch for {player.username}"
+
+
+def player_schedule_describe(*, player: Player) -> bool:
+    """Give the player's task the description of its current name (after a rename)."""
+    task = player.fetch_task
+    if task is None or task.description == task_description(player):
+        return False
+    _save_differences(task, {"description": task_description(player)})
+    return True
 
 
 def _save_differences(task: PeriodicTask, diff: dict[str, Any]) -> None:

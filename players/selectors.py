@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Coalesce
 from osrs_diff.exceptions import NotFound
 from players import schedules
 from players.game_modes import GameMode
-from players.models import Player
+from players.models import NameChange, Player
 from players.names import normalise_username
 
 
@@ -42,16 +42,47 @@ def players_matching(queryset: QuerySet[Player], *, search: str | None) -> Query
 
 
 def player_get(*, username: str) -> Player:
-    """The tracked player with this name in any spelling, or 404."""
+    """The tracked player with this name in any spelling, or 404.
+
+    A name no player has now but one gave up finds that player, with `former_name` set on the
+    instance (the API body shows it; docs/names.md). Every /players/{username}/... route, reads
+    and writes, resolves through here.
+    """
     key = normalise_username(username)
     player = (
         Player.objects.select_related("fetch_task__interval").filter(username_key=key).first()
         if key
         else None
     )
+    if player is None and key:
+        player = _player_by_former_name(key)
     if player is None:
         raise NotFound(f"Player {username!r} is not tracked.")
     return player
+
+
+def _player_by_former_name(key: str) -> Player | None:
+    """The player that most recently gave up this name, with `former_name` set on it.
+
+    A current name always wins (the caller looks that up first): a name given up by one player
+    and taken by another tracked player answers the one using it now.
+    """
+    change = (
+        NameChange.objects.filter(old_username_key=key)
+        .select_related("player__fetch_task__interval")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if change is None:
+        return None
+    player = change.player
+    player.former_name = change.old_username
+    return player
+
+
+def player_name_changes(*, player: Player) -> QuerySet[NameChange]:
+    """The player's name history, newest first."""
+    return NameChange.objects.filter(player=player).order_by("-changed_at", "-pk")
 
 
 def players_for_game_mode_check() -> QuerySet[Player]:
@@ -110,24 +141,27 @@ def player_fetch_tasks_q() -> Q:
 
 
 def player_counts() -> dict[str, Any]:
-    """Players by game mode and by state (active / paused / flagged) in one query."""
+    """Players by game mode and by state (active / paused / flagged / missing) in one query."""
     rows = Player.objects.values("game_mode").annotate(
         total=Count("id"),
         active=Count("id", filter=Q(is_active=True)),
         flagged=Count("id", filter=~Q(flag_reason="")),
+        missing=Count("id", filter=Q(missing_since__isnull=False)),
     )
     by_mode = dict.fromkeys(GameMode.values, 0)
-    total = active = flagged = 0
+    total = active = flagged = missing = 0
     for row in rows.order_by():
         by_mode[row["game_mode"]] = row["total"]
         total += row["total"]
         active += row["active"]
         flagged += row["flagged"]
+        missing += row["missing"]
     return {
         "total": total,
         "active": active,
         "paused": total - active,
         "flagged": flagged,
+        "missing": missing,
         "by_game_mode": by_mode,
     }
 

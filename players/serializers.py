@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from osrs_diff.fields import (
@@ -44,6 +45,8 @@ class PlayerSerializer(serializers.ModelSerializer):
         help_text="Minutes between scheduled fetches now: fetch_interval_minutes unless adaptive "
         "fetching has stretched it for an idle player (docs/fetching-budget.md).",
     )
+    # Set when the player was looked up by a name it had before (players.selectors.player_get).
+    former_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Player
@@ -62,8 +65,15 @@ class PlayerSerializer(serializers.ModelSerializer):
             "last_fetch_status",
             "flag_reason",
             "flagged_at",
+            "missing_since",
+            "missing_fetches",
+            "former_name",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_former_name(self, obj: Player) -> str | None:
+        return getattr(obj, "former_name", None)
 
 
 class PlayerWriteSerializer(PlayerSerializer):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from hiscores.admin.forms import PlayerAddForm, PlayerChangeForm
+from hiscores.admin.rename import rename_view
 from hiscores.integration.shared import web_deadline
 from hiscores.selectors import snapshot_latest
 from osrs_diff.api_tasks import api_task_start
@@ -28,6 +29,26 @@ class GameModeChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+_CHECK_STATES = {True: "ok", False: "failed", None: "not checked"}
+
+
+class MissingFilter(admin.SimpleListFilter):
+    """Players whose fetches found no board MISSING_AFTER_FETCHES times in a row."""
+
+    title = "missing"
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Missing"), ("no", "Not missing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(missing_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(missing_since__isnull=True)
+        return queryset
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -60,9 +81,10 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_changed",
         "last_fetch_status",
         "flagged",
+        "missing",
         "created_at",
     ]
-    list_filter = ["game_mode", "is_active", FlaggedFilter, "last_fetch_status"]
+    list_filter = ["game_mode", "is_active", FlaggedFilter, MissingFilter, "last_fetch_status"]
     search_fields = ["username_key"]
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
@@ -74,6 +96,7 @@ class PlayerAdmin(admin.ModelAdmin):
         "check_game_mode",
         "resync_schedule",
         "accept_latest_reading",
+        "rename",
     ]
     readonly_fields = [
         "username",
@@ -87,6 +110,9 @@ class PlayerAdmin(admin.ModelAdmin):
         "last_fetch_status",
         "flag_reason",
         "flagged_at",
+        "missing_since",
+        "missing_fetches",
+        "name_history",
         "flag_details",
         "latest_snapshot",
         "overall_xp_chart",
@@ -103,6 +129,42 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.display(description="Flagged", boolean=True)
     def flagged(self, obj: Player) -> bool:
         return bool(obj.flag_reason)
+
+    @admin.display(description="Missing", boolean=True)
+    def missing(self, obj: Player) -> bool:
+        return obj.missing_since is not None
+
+    @admin.display(description="Name history")
+    def name_history(self, obj: Player) -> str:
+        # Read-only, shown in place (not a formset: the change form's POST stays as it was).
+        changes = selectors.player_name_changes(player=obj).select_related("changed_by")
+        if not changes:
+            return "no renames"
+        return format_html(
+            "<table><thead><tr><th>When (UTC)</th><th>Old name</th><th>New name</th><th>By</th>"
+            "<th>Forced</th><th>Merged player</th><th>Checks</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                "<td>{}</td></tr>",
+                (
+                    (
+                        f"{c.changed_at:%Y-%m-%d %H:%M}",
+                        c.old_username,
+                        c.new_username,
+                        c.changed_by or "-",
+                        "yes" if c.forced else "no",
+                        c.merged_player_id or "-",
+                        "; ".join(
+                            f"{check['name']}: {_CHECK_STATES[check['passed']]}"
+                            for check in c.checks
+                        ),
+                    )
+                    for c in changes
+                ),
+            ),
+        )
 
     @admin.display(description="What went down")
     def flag_details(self, obj: Player) -> str:
@@ -271,3 +333,21 @@ class PlayerAdmin(admin.ModelAdmin):
     @admin.action(description="Re-sync schedule", permissions=["change"])
     def resync_schedule(self, request: HttpRequest, queryset: QuerySet[Player]) -> None:
         self._each(request, queryset, services.player_schedule_resync, "Re-synced")
+
+    @admin.action(description="Rename...", permissions=["change"])
+    def rename(self, request: HttpRequest, queryset: QuerySet[Player]):
+        # One player at a time: the form page asks for its new name (hiscores/admin/rename.py).
+        players = list(queryset[:2])
+        if len(players) != 1:
+            self.message_user(request, "Select exactly one player to rename.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:players_player_rename", args=[players[0].pk]))
+
+    def get_urls(self):
+        rename = self.admin_site.admin_view(
+            lambda request, object_id: rename_view(self, request, object_id)
+        )
+        return [
+            path("<path:object_id>/rename/", rename, name="players_player_rename"),
+            *super().get_urls(),
+        ]

@@ -103,10 +103,10 @@ class StateCollector:
         yield by_mode
         by_state = GaugeMetricFamily(
             "osrs_diff_players_by_state",
-            "Tracked players that are active, paused or flagged.",
+            "Tracked players that are active, paused, flagged or missing.",
             labels=["state"],
         )
-        for state in ("active", "paused", "flagged"):
+        for state in ("active", "paused", "flagged", "missing"):
             by_state.add_metric([state], counts[state])
         yield by_state
 

@@ -30,6 +30,9 @@ class _PlayersSerializer(serializers.Serializer):
     active = serializers.IntegerField()
     paused = serializers.IntegerField()
     flagged = serializers.IntegerField()
+    missing = serializers.IntegerField(
+        help_text="No board found for MISSING_AFTER_FETCHES fetches."
+    )
     by_game_mode = serializers.DictField(child=serializers.IntegerField())
 
 

@@ -63,6 +63,8 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "player-list": {"GET": READ, "POST": WRITE},
     "player-detail": {"GET": READ, "PATCH": WRITE, "DELETE": WRITE},
     "player-pause": {"POST": WRITE},
+    "player-rename": {"POST": WRITE},
+    "player-names": {"GET": READ},
     "player-resume": {"POST": WRITE},
     "player-update-game-mode": {"POST": WRITE},
     "player-schedule": {"GET": READ},

@@ -5,9 +5,11 @@ Order matters in one place only: `players/stats` (several players' stats) comes 
 its own number of path segments or literal parts.
 """
 
+from hiscores import rename_views
 from hiscores import views as hiscores_views
 from history import views as history_views
 from osrs_diff.routing import route
+from players import name_views
 from players import views as players_views
 
 urlpatterns = [
@@ -31,6 +33,11 @@ urlpatterns = [
         players_views.PlayerScheduleView.as_view(),
         name="player-schedule",
     ),
+    # Name changes (hiscores verifies the rename; players keeps the history).
+    route(
+        "players/<username>/rename", rename_views.PlayerRenameView.as_view(), name="player-rename"
+    ),
+    route("players/<username>/names", name_views.PlayerNameListView.as_view(), name="player-names"),
     # Snapshots (hiscores).
     route(
         "players/<username>/fetch", hiscores_views.PlayerFetchView.as_view(), name="player-fetch"

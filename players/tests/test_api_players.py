@@ -47,6 +47,9 @@ def test_create_returns_201_with_the_player(auth_client, hiscores_http):
         "flag_reason": "",
         "flagged_at": None,
         "warnings": [],  # one player at 30 minutes is well within the budget
+        "missing_since": None,
+        "missing_fetches": 0,
+        "former_name": None,
     }
     assert body["schedule_id"] is not None
     assert body["last_fetched"] is not None

@@ -88,6 +88,7 @@ def test_stats_numbers_match_the_known_fixture_set(staff_client, known_world):
         "active": 5,
         "paused": 1,
         "flagged": 1,
+        "missing": 0,
         "by_game_mode": {"regular": 3, "ironman": 2, "hardcore": 1, "ultimate": 0},
     }
     assert stats["snapshots"] == {"stored": 4, "estimated": False}
