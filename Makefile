@@ -40,7 +40,7 @@ define write_local_settings
 	} > "$$OSRS_DIFF_VAR_DIR/settings.env"
 endef
 
-## run: API + admin, a Celery worker and beat in one foreground command (Ctrl-C stops all).
+## run: API + admin, Celery workers and beat in one foreground command (Ctrl-C stops all).
 run: export OSRS_DIFF_HOST := $(HOST)
 run: export OSRS_DIFF_PORT := $(PORT)
 # Web, worker and beat write their Prometheus counters here; /metrics merges them.
