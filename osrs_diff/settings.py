@@ -21,8 +21,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("OSRS_DIFF_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-# A local .env (never committed) is read for convenience; real environment variables win.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Real environment variables win over both files below.
+# 1. VAR_DIR/settings.env: the defaults `make run` / `make demo` / `make manage` ran with
+#    (debug, console logs; the demo's fake hiscores), written by the Makefile, so a `manage.py`
+#    command run from this checkout sees what those processes see (`var/demo/` never reaches
+#    the real hiscores). Production images have no such file.
+# 2. A local .env (never committed), for the operator's own choices.
+for _env_file in (VAR_DIR / "settings.env", BASE_DIR / ".env"):
+    if _env_file.is_file():
+        environ.Env.read_env(_env_file, overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -34,8 +41,9 @@ def _secret_key() -> str:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG off) has no default secret "
-            "key: "
-            "set DJANGO_SECRET_KEY to a long random string, or set DJANGO_DEBUG=true for local use."
+            "key: set DJANGO_SECRET_KEY to a long random string, or set DJANGO_DEBUG=true for "
+            'local use (from a checkout, make manage ARGS="..." runs manage.py with the settings '
+            "of make run)."
         )
     # Local development only: a random key kept under var/ so sessions survive restarts.
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -67,8 +67,21 @@ def write_player_file(
     return path
 
 
-def write_sample_players(data_dir: str | Path) -> list[str]:
-    """The demo's players (progressing by the minute, one hardcore dies, one de-irons)."""
+#: The demo's timed scenario: minutes after the server starts when Demo HCIM dies (its hardcore
+#: board freezes while the ironman board goes on) and Demo Deiron de-irons (its ironman board
+#: freezes while the regular board goes on). `make demo` shortens it with `--events-after`.
+SAMPLE_EVENTS_AFTER_MINUTES = 5
+#: The sample players `make demo` tracks at start; the README's tour adds `Demo Main` itself.
+SAMPLE_TRACKED = ("Demo Iron", "Demo HCIM", "Demo UIM", "Demo Deiron", "Demo Maxed")
+
+
+def write_sample_players(
+    data_dir: str | Path, *, events_after_minutes: int = SAMPLE_EVENTS_AFTER_MINUTES
+) -> list[str]:
+    """The demo's players: progressing by the minute; after `events_after_minutes` one hardcore
+    dies and, a minute later, one ironman de-irons."""
+    if events_after_minutes < 0:
+        raise ValueError("events_after_minutes must be >= 0")
     main_stats = {
         "attack": 8_000_000,
         "strength": 10_000_000,
@@ -97,9 +110,9 @@ def write_sample_players(data_dir: str | Path) -> list[str]:
     ]
     for name, boards, freeze in (
         ("Demo Iron", BOARDS[:2], {}),
-        ("Demo HCIM", BOARDS[:3], {BOARDS[2]: 5}),  # dies after 5 minutes
+        ("Demo HCIM", BOARDS[:3], {BOARDS[2]: events_after_minutes}),  # dies
         ("Demo UIM", (BOARDS[0], BOARDS[1], BOARDS[3]), {}),
-        ("Demo Deiron", BOARDS[:2], {BOARDS[1]: 5}),  # de-irons after 5 minutes
+        ("Demo Deiron", BOARDS[:2], {BOARDS[1]: events_after_minutes + 1}),  # de-irons
     ):
         for board in boards:
             players.append(

@@ -7,7 +7,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hiscores.integration.fake_data import BOARDS, write_sample_players
+from hiscores.integration.fake_data import (
+    BOARDS,
+    SAMPLE_EVENTS_AFTER_MINUTES,
+    write_sample_players,
+)
 from hiscores.integration.fake_server import DEFAULT_FAIL_MODES, FAIL_MODES, FakeHiscoresServer
 
 
@@ -19,7 +23,8 @@ class Command(BaseCommand):
         "players. It can "
         "inject the real service's failures on a fraction of requests (--fail-rate, --fail-modes) "
         "and delay every answer (--latency-ms). --sample writes demo players that progress every "
-        "minute (one hardcore dies and one ironman de-irons after 5 minutes). Point the product "
+        "minute (Demo HCIM dies after --events-after minutes, default 5, and Demo Deiron de-irons "
+        "a minute later). Point the product "
         "at it with OSRS_HISCORES_BASE_URL=http://HOST:PORT. Runs until Ctrl-C."
     )
 
@@ -57,11 +62,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Write the demo players into --data first (overwrites only their own files).",
         )
+        parser.add_argument(
+            "--events-after",
+            type=int,
+            default=SAMPLE_EVENTS_AFTER_MINUTES,
+            metavar="MINUTES",
+            help="With --sample: minutes after start when Demo HCIM dies (Demo Deiron de-irons "
+            f"one minute later; default {SAMPLE_EVENTS_AFTER_MINUTES}).",
+        )
 
     def handle(self, *args, **options) -> None:
         data_dir = Path(options["data"])
         if options["sample"]:
-            names = write_sample_players(data_dir)
+            if options["events_after"] < 0:
+                raise CommandError("--events-after must be 0 or more minutes")
+            names = write_sample_players(data_dir, events_after_minutes=options["events_after"])
             self.stdout.write(f"Sample players written to {data_dir}: {', '.join(names)}")
         modes = [m.strip() for m in options["fail_modes"].split(",") if m.strip()]
         try:
