@@ -90,27 +90,18 @@ def send_options(task: PeriodicTask) -> dict[str, Any]:
 
     Headers that are not a JSON object are left out here (beat would disable such a task).
     """
+    fields: dict[str, Any] = {
+        "name": task.name,
+        "queue": task.queue,
+        "exchange": task.exchange,
+        "routing_key": task.routing_key,
+        "priority": task.priority,
+        "expires": task.expires_,
+    }
     try:
-        options = build_options(
-            name=task.name,
-            queue=task.queue,
-            exchange=task.exchange,
-            routing_key=task.routing_key,
-            priority=task.priority,
-            expires=task.expires_,
-            headers_json=task.headers,
-        )
+        return build_options(**fields, headers_json=task.headers)
     except (ValueError, TypeError):  # not JSON, or not an object
-        options = build_options(
-            name=task.name,
-            queue=task.queue,
-            exchange=task.exchange,
-            routing_key=task.routing_key,
-            priority=task.priority,
-            expires=task.expires_,
-            headers_json=None,
-        )
-    return options
+        return build_options(**fields, headers_json=None)
 
 
 def _ts(value: dt.datetime) -> float:
