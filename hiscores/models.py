@@ -132,9 +132,7 @@ class FetchLogEntry(models.Model):
     (hiscores.fetch_log), so the table never grows past players x FETCH_LOG_KEPT rows.
     """
 
-    player = models.ForeignKey(
-        "players.Player", on_delete=models.CASCADE, related_name="fetch_log"
-    )
+    player = models.ForeignKey("players.Player", on_delete=models.CASCADE, related_name="fetch_log")
     at = models.DateTimeField()
     outcome = models.CharField(max_length=16)
     detail = models.CharField(max_length=200, blank=True, default="")

@@ -87,8 +87,7 @@ class PlayerOverview:
                 for c in self.game_mode_changes
             ],
             "recent_fetches": [
-                {"at": e.at, "outcome": e.outcome, "detail": e.detail}
-                for e in self.recent_fetches
+                {"at": e.at, "outcome": e.outcome, "detail": e.detail} for e in self.recent_fetches
             ],
             "flag": {
                 "flagged": self.flagged,

@@ -337,7 +337,9 @@ def player_metric_history(
         TimelinePoint(at=at, value=v, rank=r, level=lv if is_skill else None)
         for at, v, r, lv in rows
     ]
-    window = reading_window(start=start, end=end, start_at=timeline[0].at, end_at=timeline[-1].at, now=now)
+    window = reading_window(
+        start=start, end=end, start_at=timeline[0].at, end_at=timeline[-1].at, now=now
+    )
     return MetricHistory(
         username=player.username,
         metric=metric,
