@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from osrs_diff.exceptions import NotFound
 from players import schedules
 from players.game_modes import GameMode
-from players.models import Player
+from players.models import GameModeChange, Player
 from players.names import normalise_username
 
 
@@ -121,3 +121,21 @@ def player_counts() -> dict[str, Any]:
         "flagged": flagged,
         "by_game_mode": by_mode,
     }
+
+
+def players_flagged(*, limit: int = 20) -> list[Player]:
+    """Flagged players (a reading was rejected), longest flagged first (the admin dashboard)."""
+    return list(
+        Player.objects.exclude(flag_reason="")
+        .only("id", "username", "flag_reason", "flagged_at")
+        .order_by("flagged_at", "id")[:limit]
+    )
+
+
+def game_mode_changes_recent(*, limit: int = 10) -> list[GameModeChange]:
+    """The latest detected game-mode changes with their players (one query)."""
+    return list(
+        GameModeChange.objects.select_related("player")
+        .only("from_mode", "to_mode", "detected_at", "player__id", "player__username")
+        .order_by("-detected_at", "-id")[:limit]
+    )
