@@ -63,7 +63,7 @@ def test_the_index_shows_players_first_then_the_dashboard(admin_client, world):
 
 
 def test_the_dashboard_is_cheap(admin_client, world, django_assert_max_num_queries):
-    for index in range(30):  # more players, flags and parties cost no more queries
+    for _ in range(30):  # more players, flags and parties cost no more queries
         player = PlayerFactory(schedule=False)
         Player.objects.filter(pk=player.pk).update(flag_reason="x", flagged_at=timezone.now())
         GameModeChangeFactory(player=player)
