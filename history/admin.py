@@ -60,6 +60,10 @@ def page_range(query: dict[str, str]) -> tuple[RangeQuerySerializer | None, str]
     )
 
 
+def _ranked(rows: list[overview.OverviewRow]) -> list[overview.OverviewRow]:
+    return [row for row in rows if row.value is not None]
+
+
 admin.site.unregister(Player)
 
 
@@ -104,8 +108,11 @@ class PlayerPageAdmin(PlayerAdmin):
             {"start": page.chart_start.isoformat(), "end": page.chart_end.isoformat()}
         )
         chart_url = reverse("player-history-chart", args=[player.username, metric.key])
+        today = {"start": f"{window.start:%Y-%m-%d}", "end": f"{window.end:%Y-%m-%d}"}
         return {
             "player_page": page,
+            # The custom-period form starts from the period shown.
+            "custom_range": {k: query[k] or v for k, v in today.items()},
             "page_query": query,
             "periods": PERIODS,
             "chart_metric": metric,
@@ -113,8 +120,8 @@ class PlayerPageAdmin(PlayerAdmin):
             "can_accept": self.has_change_permission(request, player),
             # Bosses and activities list their ranked rows (an unranked one has nothing to say).
             "tables": [
-                ("Bosses", "Boss", page.bosses, "pp-bosses"),
-                ("Activities", "Activity", page.activities, "pp-activities"),
+                ("Bosses", "Boss", _ranked(page.bosses), "pp-bosses"),
+                ("Activities", "Activity", _ranked(page.activities), "pp-activities"),
             ],
         }
 

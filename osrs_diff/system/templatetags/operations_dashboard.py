@@ -31,8 +31,15 @@ def other_apps(app_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @register.filter
+def label(key: Any) -> str:
+    """`not_found` -> "Not found"."""
+    text = str(key).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
 def budget_items(budget: Any) -> list[tuple[str, Any]]:
     """A fetch budget of unknown shape (it arrives from another change) as (name, value) pairs."""
     if isinstance(budget, dict):
-        return [(str(key).replace("_", " "), value) for key, value in budget.items()]
+        return list(budget.items())
     return [("budget", budget)] if budget is not None else []

@@ -81,7 +81,7 @@ def test_a_fetch_budget_shows_when_the_stats_carry_one(admin_client, monkeypatch
 
     monkeypatch.setattr(selectors, "system_stats", with_budget)
     html = admin_client.get("/admin/").content.decode()
-    assert "Used per hour" in html and "3600" in html
+    assert "Used per hour" in html and "Not found" in html and "3600" in html
 
 
 def test_a_down_broker_shows_on_the_dashboard(admin_client, monkeypatch):
