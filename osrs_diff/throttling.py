@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework import throttling
 
 from osrs_diff.http import request_client_ip
+from osrs_diff.permissions import PUBLIC_READ_ROUTES
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
 class PublicReadThrottle(throttling.SimpleRateThrottle):
     """Anonymous reads under PUBLIC_READ: `PUBLIC_READ_THROTTLE_RATE` per client address.
 
-    REST_FRAMEWORK's default throttle: authenticated users and a closed service are never counted
-    (permissions run first, so only reads PUBLIC_READ let through reach it). Fails open, like
+    REST_FRAMEWORK's default throttle, counting only anonymous requests to the public routes
+    (permissions run first, so only reads PUBLIC_READ let through reach it; health checks,
+    docs and authenticated users are never counted). Fails open, like
     `ScopedRateThrottle`, while the cache is down.
     """
 
@@ -44,6 +46,9 @@ class PublicReadThrottle(throttling.SimpleRateThrottle):
     def get_cache_key(self, request, view) -> str | None:
         if not settings.PUBLIC_READ or (request.user and request.user.is_authenticated):
             return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name not in PUBLIC_READ_ROUTES:
+            return None  # /health, docs and the like are never counted against a reader
         return self.cache_format % {"scope": self.scope, "ident": request_client_ip(request)}
 
     def allow_request(self, request, view) -> bool:

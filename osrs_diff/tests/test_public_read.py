@@ -109,3 +109,19 @@ def test_anonymous_reads_are_throttled_per_client_address(public_read, settings)
 def test_authenticated_reads_are_not_counted(public_read, settings, reader_client):
     settings.PUBLIC_READ_THROTTLE_RATE = "1/minute"
     assert [reader_client.get("/players").status_code for _ in range(3)] == [200, 200, 200]
+
+
+@pytest.mark.django_db
+def test_health_checks_are_never_counted(public_read, settings):
+    settings.PUBLIC_READ_THROTTLE_RATE = "1/minute"
+    client = APIClient()
+    assert [client.get("/health").status_code for _ in range(3)] == [200, 200, 200]
+    assert client.get("/players").status_code == 200
+
+
+@pytest.mark.parametrize(("rate", "ok"), [("120/minute", True), ("5/s", True), ("lots", False)])
+def test_the_throttle_rate_is_checked(settings, rate, ok):
+    from osrs_diff.checks import check_public_read_throttle
+
+    settings.PUBLIC_READ_THROTTLE_RATE = rate
+    assert (check_public_read_throttle(None) == []) is ok
