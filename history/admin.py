@@ -88,13 +88,12 @@ class PlayerPageAdmin(PlayerAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
-    ) -> HttpResponse:
-        player = self.get_object(request, object_id)
-        if player is not None and request.method == "GET":
-            extra_context = {**(extra_context or {}), **self.page_context(request, player)}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(
+        self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None
+    ):
+        if obj is not None and change and request.method == "GET":
+            context.update(self.page_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def page_context(self, request: HttpRequest, player: Player) -> dict:
         query = page_query(request)
