@@ -40,7 +40,8 @@ def page(client, player, **query):
 def test_the_page_shows_tables_chart_game_modes_and_fetches(
     admin_client, player, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(20):
+    # Session, user, player, schedule, the overview (readings, game modes, fetch log): 8.
+    with django_assert_max_num_queries(10):
         response = page(admin_client, player, period="week", metric="attack")
 
     assert response.status_code == 200
