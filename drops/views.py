@@ -33,13 +33,15 @@ from drops.serializers import (
 from drops.throttling import DropsRateThrottle
 from osrs_diff.datetimes import BoundedIsoDateTimeFilter
 from osrs_diff.pagination import PageNumberPagination
+from osrs_diff.permissions import public_read_allowed
 
 
 class DropsPermission(BasePermission):
-    """Anyone, unless DROPS_REQUIRE_AUTH is on (then an authenticated user)."""
+    """Anyone, unless DROPS_REQUIRE_AUTH is on (then an authenticated user; PUBLIC_READ still
+    lets anonymous users read parties)."""
 
     def has_permission(self, request: Request, view) -> bool:
-        if settings.DROPS_REQUIRE_AUTH:
+        if settings.DROPS_REQUIRE_AUTH and not public_read_allowed(request):
             return bool(request.user and request.user.is_authenticated)
         return True
 

@@ -123,3 +123,24 @@ class FetchOutcomeCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} @ {self.hour:%Y-%m-%d %H:00}: {self.count}"
+
+
+class FetchLogEntry(models.Model):
+    """One fetch of one player and its outcome; the last FETCH_LOG_KEPT per player are kept.
+
+    The player page shows them ("last fetches"). Bounded per player by the write that adds one
+    (hiscores.fetch_log), so the table never grows past players x FETCH_LOG_KEPT rows.
+    """
+
+    player = models.ForeignKey("players.Player", on_delete=models.CASCADE, related_name="fetch_log")
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=16)
+    detail = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        # The player page reads a player's newest entries; the prune deletes below its 20th.
+        indexes = [models.Index(fields=["player", "-id"], name="fetch_log_player_id")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} {self.outcome} @ {self.at:%Y-%m-%d %H:%M}"

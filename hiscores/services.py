@@ -21,6 +21,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from hiscores import baselines, layout, rows
+from hiscores.fetch_log import fetch_log_record
 from hiscores.integration.catalogue import DECREASABLE_KEYS
 from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
@@ -96,6 +97,7 @@ def snapshot_fetch(*, player_id: int) -> FetchOutcome:
         if outcome.status == FetchStatus.UNCHANGED and _board_looks_frozen(player, reading):
             _queue_game_mode_check(player_id=player.pk)
     fetch_outcome_record(outcome=outcome.status)
+    fetch_log_record(player_id=player.pk, outcome=outcome.status, detail=outcome.reason)
     return outcome
 
 
@@ -321,6 +323,11 @@ def snapshot_record_unavailable(*, player_id: int, error: HiscoresUnavailable) -
     """Retries are exhausted: remember the failure on the player; nothing else changes."""
     Player.objects.filter(pk=player_id).update(last_fetch_status=FetchStatus.UNAVAILABLE)
     fetch_outcome_record(outcome=FetchStatus.UNAVAILABLE)
+    fetch_log_record(
+        player_id=player_id,
+        outcome=FetchStatus.UNAVAILABLE,
+        detail=getattr(error, "reason", None) or str(error),
+    )
     return FetchOutcome(
         FetchStatus.UNAVAILABLE,
         player_id,

@@ -91,7 +91,7 @@ _UNITS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
 def _date_format(span: timedelta) -> str:
     if span <= timedelta(minutes=10):  # minutes alone would repeat across the axis
         return "%H:%M:%S"
-    if span <= timedelta(days=2):
+    if span < timedelta(days=X_TICKS - 1):  # ticks less than a day apart: days would repeat
         return "%d %b %H:%M"
     if span <= timedelta(days=400):
         return "%d %b"

@@ -109,7 +109,7 @@ class Progress:
         }
 
 
-def _window(
+def reading_window(
     *,
     start: datetime,
     end: datetime,
@@ -117,6 +117,7 @@ def _window(
     end_at: datetime,
     now: datetime,
 ) -> ReadingWindow:
+    """Which readings a range uses and the real time it covers (never past now)."""
     started_at_first = start_at > start
     # Real time covered: from the range start (or the first reading, when tracking began later)
     # to the range end, but never past now (a range ending tomorrow has not elapsed yet).
@@ -140,15 +141,21 @@ def _no_snapshot(player: Player, end: datetime) -> NotFound:
     )
 
 
-def player_progress_between(
-    *, player: Player, start: datetime, end: datetime, now: datetime | None = None
-) -> Progress:
-    """Gains, rank changes, newly ranked metrics and daily rates of `player` over [start, end].
+@dataclass(frozen=True)
+class ProgressReadings:
+    """The two snapshot rows a range's gains count between (column name -> value)."""
 
-    One query: the snapshot in force at `start` (or the first one after it), and the one in force
-    at `end`, each an index probe. 404 `no_snapshot` when the player has none up to `end`.
+    start: dict[str, Any]
+    end: dict[str, Any]
+
+
+def progress_readings(*, player: Player, start: datetime, end: datetime) -> ProgressReadings:
+    """The reading gains count from over [start, end] and the one in force at `end`.
+
+    One query: the snapshot in force at `start` (or the first one after it; or the latest
+    baseline in the range, where counting restarts), and the one in force at `end`, each an
+    index probe. 404 `no_snapshot` when the player has none up to `end`.
     """
-    now = now or timezone.now()
     # Plain SQL (portable: scalar subqueries with ORDER BY/LIMIT) because compiling an ORM query
     # over ~330 columns, or building model instances from it, costs more than running it.
     table = connection.ops.quote_name(Snapshot._meta.db_table)
@@ -181,8 +188,20 @@ def player_progress_between(
     # the range, in force at end.
     at_start = [row for row in rows if row["fetched_at"] <= start]
     start_row = gains.counting_start(at_start[-1] if at_start else rows[0], rows)
-    end_row = rows[-1]
-    window = _window(
+    return ProgressReadings(start=start_row, end=rows[-1])
+
+
+def player_progress_between(
+    *, player: Player, start: datetime, end: datetime, now: datetime | None = None
+) -> Progress:
+    """Gains, rank changes, newly ranked metrics and daily rates of `player` over [start, end].
+
+    One query (`progress_readings`). 404 `no_snapshot` when the player has none up to `end`.
+    """
+    now = now or timezone.now()
+    readings = progress_readings(player=player, start=start, end=end)
+    start_row, end_row = readings.start, readings.end
+    window = reading_window(
         start=start,
         end=end,
         start_at=start_row["fetched_at"],
@@ -318,7 +337,9 @@ def player_metric_history(
         TimelinePoint(at=at, value=v, rank=r, level=lv if is_skill else None)
         for at, v, r, lv in rows
     ]
-    window = _window(start=start, end=end, start_at=timeline[0].at, end_at=timeline[-1].at, now=now)
+    window = reading_window(
+        start=start, end=end, start_at=timeline[0].at, end_at=timeline[-1].at, now=now
+    )
     return MetricHistory(
         username=player.username,
         metric=metric,

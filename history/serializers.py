@@ -176,3 +176,84 @@ class LeaderboardSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = LeaderboardRowSerializer(many=True)
+
+
+# --- The player page (GET /players/{username}/overview) ----------------------------------------
+
+
+class OverviewSkillSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    level = serializers.IntegerField(allow_null=True)
+    experience = serializers.IntegerField(allow_null=True, help_text="None = unranked.")
+    gained = serializers.IntegerField(
+        allow_null=True,
+        help_text="XP gained in the range; null when unranked at an end (newly ranked).",
+    )
+    newly_ranked = serializers.BooleanField()
+
+
+class OverviewScoreSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True, help_text="Kills or score; None = unranked.")
+    gained = serializers.IntegerField(allow_null=True)
+    newly_ranked = serializers.BooleanField()
+
+
+class OverviewChartSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The first reading when tracking began later.")
+    end = serializers.DateTimeField()
+
+
+class OverviewGameModeChangeSerializer(serializers.Serializer):
+    from_mode = serializers.CharField()
+    to_mode = serializers.CharField()
+    detected_at = serializers.DateTimeField()
+
+
+class OverviewFetchSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    outcome = serializers.CharField(
+        help_text="success, unchanged, not_found, unavailable or rejected."
+    )
+    detail = serializers.CharField(allow_blank=True)
+
+
+class OverviewFallSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    field = serializers.CharField()
+    before = serializers.IntegerField()
+    after = serializers.IntegerField()
+    change = serializers.IntegerField()
+
+
+class OverviewFlagSerializer(serializers.Serializer):
+    flagged = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+    flagged_at = serializers.DateTimeField(allow_null=True)
+    falls = OverviewFallSerializer(
+        many=True, allow_null=True, help_text="What went down; null when not kept."
+    )
+
+
+class OverviewSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    game_mode = serializers.ChoiceField(choices=GameMode.choices)
+    is_active = serializers.BooleanField()
+    last_fetched = serializers.DateTimeField(allow_null=True)
+    last_fetch_status = serializers.CharField(allow_blank=True)
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    start_snapshot_at = serializers.DateTimeField(allow_null=True)
+    end_snapshot_at = serializers.DateTimeField(allow_null=True)
+    started_at_first_snapshot = serializers.BooleanField()
+    skills = OverviewSkillSerializer(many=True)
+    activities = OverviewScoreSerializer(many=True)
+    bosses = OverviewScoreSerializer(many=True)
+    chart = OverviewChartSerializer()
+    game_mode_changes = OverviewGameModeChangeSerializer(many=True)
+    recent_fetches = OverviewFetchSerializer(many=True, help_text="Newest first, at most 20.")
+    flag = OverviewFlagSerializer()

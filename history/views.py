@@ -16,7 +16,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from hiscores.integration.catalogue import MetricKind
-from history import charts, selectors, serializers
+from history import charts, overview, selectors, serializers
 from osrs_diff.exceptions import NotFound
 from osrs_diff.pagination import MAX_OFFSET
 from players.selectors import player_get
@@ -43,6 +43,26 @@ class PlayerHistoryView(APIView):
             player=player, start=window.start, end=window.end
         )
         return Response(serializers.ProgressSerializer(progress.as_dict()).data)
+
+
+class PlayerOverviewView(APIView):
+    """The player page: skills, bosses and activities with their gains over a range, the chart
+    range, game-mode history, the last fetches and what went down while flagged."""
+
+    name = "Player overview"
+
+    @extend_schema(
+        parameters=[serializers.RangeQuerySerializer],
+        responses=serializers.OverviewSerializer,
+        tags=["history"],
+    )
+    def get(self, request: Request, username: str) -> Response:
+        query = serializers.RangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        window = query.validated_data["range"]
+        player = player_get(username=username)
+        page = overview.player_overview(player=player, start=window.start, end=window.end)
+        return Response(serializers.OverviewSerializer(page.as_dict()).data)
 
 
 class _MetricHistoryView(APIView):

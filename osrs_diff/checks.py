@@ -50,3 +50,18 @@ def check_beat_scheduler(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register(deploy=False)
+def check_public_read_throttle(app_configs, **kwargs) -> list[Error]:
+    """PUBLIC_READ_THROTTLE_RATE parses as DRF's "<number>/<second|minute|hour|day>"."""
+    rate = getattr(settings, "PUBLIC_READ_THROTTLE_RATE", "120/minute")
+    number, _, period = str(rate).partition("/")
+    if not (number.strip().isdigit() and period[:1] in ("s", "m", "h", "d")):
+        return [
+            Error(
+                f"PUBLIC_READ_THROTTLE_RATE {rate!r} is not like 120/minute.",
+                id="osrs_diff.E030",
+            )
+        ]
+    return []

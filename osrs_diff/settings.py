@@ -230,6 +230,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "osrs_diff.exceptions.api_exception_handler",
+    # Counts only anonymous reads under PUBLIC_READ; views with their own throttles keep them.
+    "DEFAULT_THROTTLE_CLASSES": ["osrs_diff.throttling.PublicReadThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth_login": env.str("AUTH_LOGIN_THROTTLE_RATE", default="10/minute"),
         "auth": env.str("AUTH_THROTTLE_RATE", default="30/minute"),
@@ -441,6 +443,10 @@ DROP_DUPLICATE_WINDOW_SECONDS = env.float("DROP_DUPLICATE_WINDOW_SECONDS", defau
 DROP_PARTY_IDLE_SECONDS = env.int("DROP_PARTY_IDLE_SECONDS", default=300)
 DROPS_REQUIRE_AUTH = env.bool("DROPS_REQUIRE_AUTH", default=False)
 DROPS_THROTTLE_RATE = env.str("DROPS_THROTTLE_RATE", default="600/minute")
+# Public read-only mode (docs/console.md): anonymous users may GET players, stats, overview,
+# history, leaderboards and parties; writes still need an operator. Throttled per client address.
+PUBLIC_READ = env.bool("PUBLIC_READ", default=False)
+PUBLIC_READ_THROTTLE_RATE = env.str("PUBLIC_READ_THROTTLE_RATE", default="120/minute")
 
 # --- Operations: /metrics (osrs_diff.system.metrics) ----
 # Bearer token required by GET /metrics; unset = only loopback/private addresses are served.

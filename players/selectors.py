@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Coalesce
 from osrs_diff.exceptions import NotFound
 from players import schedules
 from players.game_modes import GameMode
-from players.models import NameChange, Player
+from players.models import GameModeChange, NameChange, Player
 from players.names import normalise_username
 
 
@@ -226,3 +226,21 @@ def fetch_budget_warnings(*, demand: FetchDemand | None = None) -> list[str]:
         f"Configured schedules want {_rate_text(wanted)} fetches/s but the hiscores budget is "
         f"{_rate_text(rate)}/s; {consequence}."
     ]
+
+
+def players_flagged(*, limit: int = 20) -> list[Player]:
+    """Flagged players (a reading was rejected), longest flagged first (the admin dashboard)."""
+    return list(
+        Player.objects.exclude(flag_reason="")
+        .only("id", "username", "flag_reason", "flagged_at")
+        .order_by("flagged_at", "id")[:limit]
+    )
+
+
+def game_mode_changes_recent(*, limit: int = 10) -> list[GameModeChange]:
+    """The latest detected game-mode changes with their players (one query)."""
+    return list(
+        GameModeChange.objects.select_related("player")
+        .only("from_mode", "to_mode", "detected_at", "player__id", "player__username")
+        .order_by("-detected_at", "-id")[:limit]
+    )

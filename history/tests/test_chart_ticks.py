@@ -54,7 +54,15 @@ def test_the_issue_example_reads_in_round_steps():
 
 
 @pytest.mark.parametrize(
-    "span", [timedelta(minutes=3), timedelta(hours=1), timedelta(days=1), timedelta(days=30)]
+    "span",
+    [
+        timedelta(minutes=3),
+        timedelta(hours=1),
+        timedelta(days=1),
+        timedelta(days=2, hours=3),  # a player tracked for two days: days alone would repeat
+        timedelta(days=4, hours=23),
+        timedelta(days=30),
+    ],
 )
 def test_x_labels_are_distinct_and_fit(span):
     end = START + span

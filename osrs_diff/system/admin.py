@@ -13,6 +13,9 @@ from osrs_diff.exceptions import ServiceError
 from osrs_diff.system import selectors, services
 from osrs_diff.system.models import SystemTask
 
+# The admin index: Players first, then the operations dashboard (osrs_diff.system.dashboard).
+admin.site.index_template = "admin/system/index.html"
+
 
 @admin.register(SystemTask)
 class SystemTaskAdmin(admin.ModelAdmin):

@@ -71,6 +71,7 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "schedule-list": {"GET": READ},
     "history-leaderboard": {"GET": READ},
     "player-history": {"GET": READ},
+    "player-overview": {"GET": READ},
     "player-history-skill": {"GET": READ},
     "player-history-boss": {"GET": READ},
     "player-history-activity": {"GET": READ},

@@ -62,6 +62,11 @@ urlpatterns = [
         name="player-history",
     ),
     route(
+        "players/<username>/overview",
+        history_views.PlayerOverviewView.as_view(),
+        name="player-overview",
+    ),
+    route(
         "players/<username>/history/skills/<metric>",
         history_views.PlayerSkillHistoryView.as_view(),
         name="player-history-skill",
