@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from osrs_diff.events import EVENT_NAMES
@@ -83,6 +84,11 @@ class SystemStatsSerializer(serializers.Serializer):
 class WebhookSerializer(serializers.ModelSerializer):
     """A webhook as staff read and write it; `secret` is write-only."""
 
+    url = serializers.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="http or https only; chosen by staff (the server POSTs there).",
+    )
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_NAMES),
         allow_empty=False,
@@ -121,6 +127,3 @@ class WebhookSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         )
-        extra_kwargs = {
-            "url": {"help_text": "http or https only; chosen by staff (the server POSTs there)."}
-        }

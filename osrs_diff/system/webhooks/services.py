@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from osrs_diff.exceptions import ValidationFailed
 from osrs_diff.system.models import Webhook
 
 logger = logging.getLogger(__name__)
@@ -15,10 +17,17 @@ logger = logging.getLogger(__name__)
 EDITABLE = ("name", "url", "events", "format", "secret", "enabled")
 
 
+def _clean(webhook: Webhook) -> None:
+    try:
+        webhook.full_clean()
+    except ValidationError as exc:
+        raise ValidationFailed("Invalid webhook.", details=exc.message_dict) from exc
+
+
 def webhook_create(**fields: Any) -> Webhook:
     """A new webhook (validated: http/https URL, known event names)."""
     webhook = Webhook(**{key: value for key, value in fields.items() if key in EDITABLE})
-    webhook.full_clean()
+    _clean(webhook)
     webhook.save()
     logger.info("webhook %s created for %s (%s)", webhook.pk, webhook.url, webhook.events)
     return webhook
@@ -39,7 +48,7 @@ def webhook_update(*, webhook: Webhook, **fields: Any) -> Webhook:
         elif was_enabled and not webhook.enabled:
             webhook.disabled_reason = "Disabled by an operator."
             webhook.disabled_at = timezone.now()
-        webhook.full_clean()
+        _clean(webhook)
         webhook.save()
     return webhook
 
