@@ -249,3 +249,44 @@ def test_only_http_and_https_urls_are_accepted():
     with pytest.raises(ValidationError):
         Webhook(url="https://example.com/h", events=["player.teleported"]).full_clean()
     Webhook(url="https://example.com/h", events=[events.PARTY_STARTED]).full_clean()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_skip_rows_another_run_holds(receiver):
+    """FOR UPDATE SKIP LOCKED: a second deliverer passes over what the first has locked."""
+    import threading
+
+    from django.db import connection
+
+    hook(receiver)
+    events.event_record(name=events.PARTY_STARTED, data={"world": 1})
+    locked, release, result = threading.Event(), threading.Event(), {}
+
+    def first_run() -> None:
+        try:
+            with transaction.atomic():
+                list(OutboxEvent.objects.select_for_update().values_list("id"))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second_run() -> None:
+        try:
+            result["run"] = delivery.events_dispatch().as_dict()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_run)
+    holder.start()
+    assert locked.wait(10)
+    other = threading.Thread(target=second_run)
+    other.start()
+    other.join(10)
+    assert not other.is_alive()  # it did not wait for the lock
+    release.set()
+    holder.join(10)
+
+    assert result["run"]["events_dispatched"] == 0
+    assert delivery.events_dispatch().events_dispatched == 1
+    assert WebhookDelivery.objects.count() == 1
