@@ -12,6 +12,12 @@ from tests.factories import T0, PlayerFactory, reading
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _empty_outbox(db):
+    """Only this test's events (a reused test database may hold committed rows of others)."""
+    OutboxEvent.objects.all().delete()
+
+
 def _flagged():
     return list(OutboxEvent.objects.filter(name="player.flagged").values_list("data", flat=True))
 

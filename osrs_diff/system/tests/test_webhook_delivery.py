@@ -20,6 +20,13 @@ from osrs_diff.system.webhooks import delivery
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _empty_outbox(db):
+    """Only this test's events (a reused test database may hold committed rows of others)."""
+    OutboxEvent.objects.all().delete()
+
+
 T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 SECRET = "s3cret-key"
 
