@@ -117,6 +117,11 @@ class WebhookDeliveryInline(admin.TabularInline):
 class WebhookForm(forms.ModelForm):
     """The secret is typed in, never shown back (blank keeps the current one)."""
 
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        help_text="http or https only. The server POSTs here: staff choose URLs with care.",
+    )
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
