@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python -m bench.drops \
         [--load wrk|python|both] [--duration 10] [--worlds 280] [--prefill 0] \
-        [--connections 32] [--wrk-threads 2] [--clients 8] [--workers 2] [--threads 4]
+        [--connections 32] [--wrk-threads 2] [--clients 8] [--workers 2] [--threads 4] \
+        [--webhook]
 
 Without DATABASE_URL it uses bench.common's osrs_diff_bench database. It creates and migrates the
 database, starts gunicorn itself (DEBUG off, LOG_LEVEL=WARNING, the throttle still counting in
@@ -17,6 +18,11 @@ Loads (`--load`, default `both`, or `python` alone when wrk is not installed):
   file per wrk thread, through bench/drops.lua. A C load generator leaves the CPU to the server.
 - **python**: `--clients` processes with lean keep-alive HTTP clients. On a 2-core machine they
   take a good share of the CPU the server would use, so their throughput is a floor.
+
+`--webhook` measures each load twice in one run: without webhooks, then with one webhook
+subscribed to `party.started` (a local receiver; this process delivers every 0.5 s, as the
+`system.deliver_events` worker would), and prints the second throughput as a share of the first
+(target: within 5 %). Every report that opens a party writes its event either way.
 
 Both play streams of distinct drops (realistic item names and GE values) on random worlds; a
 share of them is reported again at once, as other game clients on the same world would. Once the
@@ -492,8 +498,10 @@ def start_gunicorn(args, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def measure(args, server, load_name: str, items, worlds, wrk: str | None) -> bool:
-    """Run one load against the running server, print its figures; True when counts are exact."""
+def measure(
+    args, server, load_name: str, items, worlds, wrk: str | None, label: str = ""
+) -> tuple[bool, float]:
+    """Run one load against the running server, print its figures; (counts exact, req/s)."""
     baseline = prepare_database(worlds, args.prefill)
     workers_before, postgres_before = server_cpu(server)
     if load_name == "wrk":
@@ -530,7 +538,8 @@ def measure(args, server, load_name: str, items, worlds, wrk: str | None) -> boo
     # with; Python clients share the two cores with the server, so their rate is only shown.
     with_target = load_name == "wrk"
     report(
-        f"POST /drops, {load.name}: {server_setup}, {args.worlds} worlds, prefill {args.prefill}",
+        f"POST /drops, {load.name}{label}: {server_setup}, {args.worlds} worlds, "
+        f"prefill {args.prefill}",
         [
             Figure(
                 "reports per second (all POST /drops)",
@@ -566,12 +575,79 @@ def measure(args, server, load_name: str, items, worlds, wrk: str | None) -> boo
             ),
         ],
     )
-    return (
+    exact = (
         stored == load.distinct_sent == totals
         and twice == 0
         and not unexpected
         and not load.problems
     )
+    return exact, rate
+
+
+class BenchWebhook:
+    """One webhook subscribed to `party.started`, a local receiver, and a delivery loop."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received = 0
+        bench = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                bench.received += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._deliver, daemon=True)
+
+    def __enter__(self) -> BenchWebhook:
+        from django.utils import timezone
+
+        from osrs_diff.models import OutboxEvent
+        from osrs_diff.system.models import Webhook
+
+        # Earlier runs' events are not this run's work.
+        OutboxEvent.objects.filter(dispatched_at=None).update(dispatched_at=timezone.now())
+        Webhook.objects.filter(name="bench").delete()
+        Webhook.objects.create(
+            name="bench",
+            url=f"http://127.0.0.1:{self.server.server_address[1]}/hook",
+            events=["party.started"],
+            secret="bench",
+        )
+        self.thread.start()
+        return self
+
+    def _deliver(self) -> None:
+        from django.db import connection
+
+        from osrs_diff.system.webhooks.delivery import events_deliver
+
+        try:
+            while not self.stop.wait(0.5):
+                events_deliver()
+            events_deliver()
+        finally:
+            connection.close()
+
+    def __exit__(self, *exc) -> None:
+        from osrs_diff.system.models import Webhook
+
+        self.stop.set()
+        self.thread.join(30)
+        self.server.shutdown()
+        self.server.server_close()
+        Webhook.objects.filter(name="bench").delete()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -598,6 +674,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="measure each load without webhooks, then with one subscribed to party.started",
+    )
     args = parser.parse_args(argv)
     args.port = args.port or free_port()
 
@@ -645,7 +726,25 @@ def main(argv: list[str] | None = None) -> int:
             f"window {env['DROP_DUPLICATE_WINDOW_SECONDS']} s, loads: {', '.join(loads)}"
         )
         for load_name in loads:
-            exact &= measure(args, server, load_name, items, worlds, wrk)
+            ok, rate = measure(args, server, load_name, items, worlds, wrk, " (no webhooks)")
+            exact &= ok
+            if not args.webhook:
+                continue
+            with BenchWebhook() as hook:
+                ok, hooked = measure(
+                    args, server, load_name, items, worlds, wrk, " (1 webhook: party.started)"
+                )
+            exact &= ok
+            share = 100 * hooked / rate if rate else 0.0
+            report(
+                f"POST /drops, {load_name}: throughput with one webhook vs without",
+                [
+                    Figure("reports per second without webhooks", rate, "req/s"),
+                    Figure("reports per second with one webhook", hooked, "req/s"),
+                    Figure("with / without", share, "%", ">= 95", share >= 95),
+                    Figure("party.started events delivered", hook.received, "requests"),
+                ],
+            )
     finally:
         server.send_signal(signal.SIGTERM)
         try:

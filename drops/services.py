@@ -22,13 +22,13 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import BigIntegerField, Case, F, OuterRef, Subquery, Value, When
+from django.db.models import BigIntegerField, Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from drops.models import Drop, Party
-from osrs_diff import db
+from osrs_diff import db, events
 from osrs_diff.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
@@ -64,10 +64,31 @@ class EndedParty:
     last_drop_at: datetime
     ended_at: datetime
 
+    total_value: int = 0
+    biggest_value: int = 0
+
     @property
     def duration_minutes(self) -> float:
         """Minutes from the first to the last drop."""
         return (self.last_drop_at - self.created_at).total_seconds() / 60
+
+    def event_data(self) -> dict:
+        """The `party.ended` event's data (the same keys as drops_report_drop() writes)."""
+        return {
+            "party_id": self.id,
+            "world": self.world,
+            "started_at": self.created_at.isoformat(),
+            "ended_at": self.ended_at.isoformat(),
+            "duration_seconds": (self.last_drop_at - self.created_at).total_seconds(),
+            "drops": self.total_drops,
+            "total_value": self.total_value,
+            "biggest_value": self.biggest_value,
+        }
+
+
+def party_started_data(*, party_id: int, world: int, started_at: datetime) -> dict:
+    """The `party.started` event's data (the same keys as drops_report_drop() writes)."""
+    return {"party_id": party_id, "world": world, "started_at": started_at.isoformat()}
 
 
 def _idle_timeout() -> timedelta:
@@ -127,6 +148,10 @@ def _report_postgresql(
         connection.close()
         row = _call_report_drop(params)
     status, party_id, total_drops, total_value, duplicate_at = row
+    if status == "party_created":
+        # The function wrote `party.started` (and `party.ended` for a stale party it closed) into
+        # the outbox in the same statement; outside an atomic block this runs at once.
+        transaction.on_commit(events.kick_delivery)
     return DropResult(
         status=status,
         party_id=party_id,
@@ -161,10 +186,10 @@ def _report_portable_steps(
     *, world: int, item_id: int, item_name: str, quantity: int, value: int
 ) -> DropResult:
     idle = _idle_timeout()
-    fields = ("id", "last_drop_at", "total_drops", "total_value")
+    fields = ("id", "last_drop_at", "total_drops", "total_value", "created_at", "biggest_value")
     for _attempt in range(_MAX_ATTEMPTS):
         row = (
-            Party.objects.select_for_update()
+            _with_biggest_value(Party.objects.select_for_update())
             .filter(world=world, ended_at=None)
             .values_list(*fields)
             .first()
@@ -172,6 +197,9 @@ def _report_portable_steps(
         now = timezone.now()
         if row is not None and row[1] <= now - idle:
             Party.objects.filter(pk=row[0]).update(ended_at=F("last_drop_at") + idle)
+            party_id, last_drop_at, total_drops, total_value, created_at, biggest = row
+            ended = (party_id, world, total_drops, total_value, created_at, last_drop_at, biggest)
+            _record_ended([_ended(ended, last_drop_at + idle)])
             row = None
         if row is None:
             try:
@@ -181,6 +209,11 @@ def _report_portable_steps(
                     ).pk
             except IntegrityError:
                 continue  # lost the race for this world's open party: lock the winner's
+            events.event_record(
+                name=events.PARTY_STARTED,
+                data=party_started_data(party_id=party_id, world=world, started_at=now),
+                occurred_at=now,
+            )
             status: DropStatus = "party_created"
         else:
             party_id, status = row[0], "drop_added"
@@ -239,11 +272,25 @@ def _report_portable_steps(
     raise RuntimeError(f"could not open or lock a party on world {world}")
 
 
-_ENDED_FIELDS = ("id", "world", "total_drops", "total_value", "created_at", "last_drop_at")
+_ENDED_FIELDS = (
+    "id",
+    "world",
+    "total_drops",
+    "total_value",
+    "created_at",
+    "last_drop_at",
+    "biggest_value",
+)
+
+
+def _with_biggest_value(queryset: QuerySet[Party]) -> QuerySet[Party]:
+    # A subquery, not a join: FOR UPDATE cannot lock the nullable side of an outer join.
+    biggest = Drop.objects.filter(pk=OuterRef("biggest_drop_id")).values("value")[:1]
+    return queryset.annotate(biggest_value=Subquery(biggest))
 
 
 def _ended(row: tuple, ended_at: datetime) -> EndedParty:
-    party_id, world, total_drops, total_value, created_at, last_drop_at = row
+    party_id, world, total_drops, total_value, created_at, last_drop_at, biggest_value = row
     return EndedParty(
         id=party_id,
         world=world,
@@ -252,6 +299,15 @@ def _ended(row: tuple, ended_at: datetime) -> EndedParty:
         created_at=created_at,
         last_drop_at=last_drop_at,
         ended_at=ended_at,
+        total_value=int(total_value),
+        biggest_value=int(biggest_value or 0),
+    )
+
+
+def _record_ended(parties: list[EndedParty]) -> None:
+    """The `party.ended` events (one INSERT), in the transaction that ended the parties."""
+    events.event_record_many(
+        name=events.PARTY_ENDED, items=[(party.event_data(), party.ended_at) for party in parties]
     )
 
 
@@ -264,7 +320,7 @@ def party_end_idle(*, now: datetime | None = None) -> list[EndedParty]:
         # Parties a drop is being written to right now are skipped, not waited for: that drop
         # transaction ends them itself if they are stale, or keeps them alive.
         rows = list(
-            Party.objects.select_for_update(skip_locked=True)
+            _with_biggest_value(Party.objects.select_for_update(skip_locked=True))
             .filter(ended_at=None, last_drop_at__lte=cutoff)
             .order_by("id")
             .values_list(*_ENDED_FIELDS)
@@ -275,7 +331,8 @@ def party_end_idle(*, now: datetime | None = None) -> list[EndedParty]:
         Party.objects.filter(
             pk__in=[row[0] for row in rows], ended_at=None, last_drop_at__lte=cutoff
         ).update(ended_at=F("last_drop_at") + idle)
-    ended = [_ended(row, row[5] + idle) for row in rows]
+        ended = [_ended(row, row[5] + idle) for row in rows]
+        _record_ended(ended)
     for party in ended:
         logger.info(
             "drop party %s on world %s ended after %.1f idle minutes (%s drops)",
@@ -293,18 +350,20 @@ def party_end(*, party_id: int, now: datetime | None = None) -> EndedParty | Non
     now = now or timezone.now()
     with transaction.atomic():
         row = (
-            Party.objects.select_for_update()
+            _with_biggest_value(Party.objects.select_for_update())
             .filter(pk=party_id)
             .values_list(*_ENDED_FIELDS, "ended_at")
             .first()
         )
         if row is None:
             raise NotFound(f"Party {party_id} does not exist.")
-        if row[6] is not None:
+        if row[7] is not None:
             return None
         # A party already idle past the timeout ended back then, not at this click.
         Party.objects.filter(pk=party_id, ended_at=None).update(
             ended_at=Least(F("last_drop_at") + _idle_timeout(), Value(now))
         )
         ended_at = min(row[5] + _idle_timeout(), now)
-    return _ended(row[:6], ended_at)
+        party = _ended(row[:7], ended_at)
+        _record_ended([party])
+    return party

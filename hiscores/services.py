@@ -33,6 +33,7 @@ from hiscores.outcomes import (
     ROLLUP_HOUR,
     FetchStatus,
 )
+from osrs_diff import events
 from osrs_diff.datetimes import not_after_now
 from players.game_modes import GameMode, board_for_game_mode
 from players.missing import player_found_record, player_not_found_record
@@ -228,6 +229,15 @@ def _compare_and_store(
         if falls:
             reason = _describe_falls(falls)
             Player.objects.filter(pk=player.pk).update(flag_reason=reason, flagged_at=fetched_at)
+            if not player.flag_reason:  # newly flagged; a flagged player's next rejects are quiet
+                events.event_record(
+                    name=events.PLAYER_FLAGGED,
+                    data={
+                        "username": player.username,
+                        "reason": reason,
+                        "flagged_at": fetched_at.isoformat(),
+                    },
+                )
             # Kept so an operator can accept it as a baseline without another hiscores call.
             baselines.rejected_reading_keep(
                 player_id=player.pk,

@@ -62,6 +62,22 @@ def event_record(
     return event
 
 
+def event_record_many(
+    *, name: str, items: list[tuple[dict[str, Any], datetime | None]]
+) -> list[OutboxEvent]:
+    """`event_record` for several events of one name in one INSERT (e.g. a sweep's parties)."""
+    if name not in EVENT_NAMES:
+        raise ValueError(f"unknown event {name!r}")
+    if not items:
+        return []
+    now = timezone.now()
+    created = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(name=name, data=data, occurred_at=at or now) for data, at in items]
+    )
+    transaction.on_commit(kick_delivery)
+    return created
+
+
 def kick_delivery() -> None:
     """Ask a worker to deliver pending events now (best effort: the periodic sweep backs it up)."""
     from celery import current_app

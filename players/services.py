@@ -14,6 +14,7 @@ from django.utils import timezone
 from hiscores.integration import shared as hiscores_client
 from hiscores.integration.errors import HiscoresError, PlayerNotFound
 from hiscores.integration.results import HiscoresResult
+from osrs_diff import events
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
 from players import schedules
 from players.game_modes import (
@@ -352,6 +353,16 @@ def player_game_mode_update(*, player: Player) -> GameModeCheck:
             )
             locked.game_mode = transition.mode
             fields.append("game_mode")
+            events.event_record(
+                name=events.PLAYER_GAME_MODE_CHANGED,
+                data={
+                    "username": locked.username,
+                    "from": transition.previous.value,
+                    "to": transition.mode.value,
+                    "detected_at": now.isoformat(),
+                },
+                occurred_at=now,
+            )
         if transition.outcome is not Outcome.INCONCLUSIVE:
             locked.game_mode_checked_at = now
             fields.append("game_mode_checked_at")

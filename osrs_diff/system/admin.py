@@ -1,7 +1,10 @@
-"""Admin for operations: every system task with its schedule and last result, and "Run now"."""
+"""Admin for operations: system tasks ("Run now"), webhooks and their delivery log."""
 
 from __future__ import annotations
 
+import json
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,7 +14,8 @@ from django.utils.html import format_html
 
 from osrs_diff.exceptions import ServiceError
 from osrs_diff.system import selectors, services
-from osrs_diff.system.models import SystemTask
+from osrs_diff.system.models import SystemTask, Webhook, WebhookDelivery
+from osrs_diff.system.webhooks import services as webhook_services
 
 # The admin index: Players first, then the operations dashboard (osrs_diff.system.dashboard).
 admin.site.index_template = "admin/system/index.html"
@@ -87,3 +91,132 @@ class SystemTaskAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{task.name}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{task.name}: started (task id {task_id}).")
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    """The webhook's latest deliveries (the full log: Webhook deliveries)."""
+
+    model = WebhookDelivery
+    fields = (
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ("-id",)
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("event")
+
+
+class WebhookForm(forms.ModelForm):
+    """The secret is typed in, never shown back (blank keeps the current one)."""
+
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        help_text="http or https only. The server POSTs here: staff choose URLs with care.",
+    )
+    secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="HMAC-SHA256 key of X-OSRS-Diff-Signature. Leave blank to keep the current one.",
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ("name", "url", "events", "format", "secret", "enabled")
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data.get("secret") or ""
+        if not secret and self.instance.pk:
+            return self.instance.secret
+        return secret
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Webhooks: where events go, whether they arrive, and why one was disabled."""
+
+    form = WebhookForm
+    list_display = (
+        "__str__",
+        "url",
+        "format",
+        "events",
+        "enabled",
+        "consecutive_failures",
+        "disabled_reason",
+    )
+    list_filter = ("enabled", "format")
+    search_fields = ("name", "url")
+    readonly_fields = ("consecutive_failures", "disabled_reason", "disabled_at", "created_at")
+    inlines = [WebhookDeliveryInline]
+    actions = ["enable"]
+
+    def save_model(self, request: HttpRequest, obj: Webhook, form, change: bool) -> None:
+        fields = {
+            key: form.cleaned_data[key] for key in form.Meta.fields if key in form.cleaned_data
+        }
+        if change:
+            webhook_services.webhook_update(webhook=obj, **fields)
+        else:
+            obj.pk = webhook_services.webhook_create(**fields).pk
+
+    def delete_model(self, request: HttpRequest, obj: Webhook) -> None:
+        webhook_services.webhook_delete(webhook=obj)
+
+    @admin.action(description="Enable (and clear the failure count)")
+    def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for webhook in queryset:
+            webhook_services.webhook_update(webhook=webhook, enabled=True)
+        self.message_user(request, f"{queryset.count()} webhook(s) enabled.", messages.SUCCESS)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: one row per event per webhook, with its attempts."""
+
+    list_display = (
+        "id",
+        "webhook",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "webhook")
+    list_select_related = ("webhook", "event")
+    search_fields = ("event__name", "webhook__url", "last_error")
+    readonly_fields = (
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "delivered_at",
+        "payload",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="event data")
+    def payload(self, obj: WebhookDelivery) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.event.data, indent=2))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.validators import URLValidator
 from rest_framework import serializers
+
+from osrs_diff.events import EVENT_NAMES
+from osrs_diff.system.models import Webhook
 
 
 class LastResultSerializer(serializers.Serializer):
@@ -109,3 +113,51 @@ class SystemStatsSerializer(serializers.Serializer):
     queues = _QueuesSerializer()
     drops = _DropsSerializer()
     fetch_budget = FetchBudgetSerializer()
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """A webhook as staff read and write it; `secret` is write-only."""
+
+    url = serializers.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="http or https only; chosen by staff (the server POSTs there).",
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_NAMES),
+        allow_empty=False,
+        help_text="Event names it receives: " + ", ".join(EVENT_NAMES) + ".",
+    )
+    secret = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="HMAC-SHA256 key of X-OSRS-Diff-Signature (write-only).",
+    )
+    has_secret = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Webhook
+        fields = (
+            "id",
+            "name",
+            "url",
+            "events",
+            "format",
+            "secret",
+            "has_secret",
+            "enabled",
+            "consecutive_failures",
+            "disabled_reason",
+            "disabled_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = (
+            "consecutive_failures",
+            "disabled_reason",
+            "disabled_at",
+            "created_at",
+            "updated_at",
+        )

@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 
 from osrs_diff.beat.api import system_task_name
+from osrs_diff.events import DELIVER_EVENTS_TASK
+from osrs_diff.system.webhooks import delivery
 from players import services as players_services
 
 logger = logging.getLogger(__name__)
@@ -45,3 +47,16 @@ def check_schedule_drift() -> dict:
         logger.info("schedule drift check: no drift in %d players", report.players)
     result["repaired"] = report.drift
     return result
+
+
+# Sent by name on commit by osrs_diff.events and every 10 s by the sweep (system migration 0003).
+DELIVER_EVENTS_SWEEP_NAME = system_task_name("deliver webhook events")
+
+
+@shared_task(name=DELIVER_EVENTS_TASK, acks_late=True, ignore_result=True)
+def deliver_events() -> dict:
+    """Fan outbox events out to subscribed webhooks and send due deliveries (idempotent)."""
+    run = delivery.events_deliver()
+    if run.events_dispatched or run.delivered or run.retrying or run.failed:
+        logger.info("webhook delivery: %s", run.as_dict())
+    return run.as_dict()

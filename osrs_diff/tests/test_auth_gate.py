@@ -32,7 +32,13 @@ PUBLIC_PATHS = {
     "/parties/{party_id}",
     "/metrics",
 }
-SAMPLE_VALUES = {"username": "zezima", "metric": "attack", "name": "x", "task_id": "abc"}
+SAMPLE_VALUES = {
+    "username": "zezima",
+    "metric": "attack",
+    "name": "x",
+    "task_id": "abc",
+    "webhook_id": "1",
+}
 
 
 def documented_operations(client) -> list[tuple[str, str]]:

@@ -55,6 +55,8 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "system-task-run": {"POST": STAFF},
     "system-stats": {"GET": STAFF},
     "system-trigger-game-mode-check": {"POST": STAFF},
+    "webhook-list": {"GET": STAFF, "POST": STAFF},
+    "webhook-detail": {"GET": STAFF, "PATCH": STAFF, "DELETE": STAFF},
     "players-stats": {"GET": READ},
     "player-fetch": {"POST": WRITE},
     "player-accept-reading": {"POST": WRITE},
@@ -90,6 +92,7 @@ PARAMS = {
     "metric": "attack",
     "party_id": "999999",
     "name": "no-such-task",
+    "webhook_id": "999999",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -1,4 +1,4 @@
-"""The operations URL space: `/system/...` and `/metrics` (staff and scrapers only).
+"""The operations URL space: `/system/...`, `/webhooks` and `/metrics` (staff and scrapers only).
 
 Served by the operations app and, for the game-mode check trigger, by the players app.
 """
@@ -21,5 +21,11 @@ urlpatterns = [
         "system/trigger-game-mode-check",
         players_views.GameModeCheckTriggerView.as_view(),
         name="system-trigger-game-mode-check",
+    ),
+    route("webhooks", system_views.WebhookListView.as_view(), name="webhook-list"),
+    route(
+        "webhooks/<int:webhook_id>",
+        system_views.WebhookDetailView.as_view(),
+        name="webhook-detail",
     ),
 ]

@@ -104,3 +104,32 @@ def test_endpoint_is_502_when_hiscores_down_and_the_mode_stays(auth_client, hisc
     assert response.status_code == 502
     assert response.json()["error_code"] == "hiscores_unavailable"
     assert Player.objects.get().game_mode == GameMode.HARDCORE
+
+
+def test_a_mode_change_records_its_event_in_the_same_transaction(hiscores_http):
+    from osrs_diff.models import OutboxEvent
+
+    player = PlayerFactory(username="Demo HCIM", game_mode=GameMode.HARDCORE)
+    hiscores_http.add("Demo HCIM", regular=9000, ironman=9000, hardcore=4000)
+    services.player_game_mode_update(player=player)
+    services.player_game_mode_update(player=player)  # no change the second time: no event
+
+    [event] = OutboxEvent.objects.all()
+    change = GameModeChange.objects.get()
+    assert event.name == "player.game_mode_changed"
+    assert event.occurred_at == change.detected_at
+    assert event.data == {
+        "username": "Demo HCIM",
+        "from": "hardcore",
+        "to": "ironman",
+        "detected_at": change.detected_at.isoformat(),
+    }
+
+
+def test_a_refused_move_records_no_event(hiscores_http):
+    from osrs_diff.models import OutboxEvent
+
+    player = PlayerFactory(username="Main", game_mode=GameMode.REGULAR)
+    hiscores_http.add("Main", regular=5000, ironman=5000)
+    services.player_game_mode_update(player=player)
+    assert not OutboxEvent.objects.exists()
