@@ -122,7 +122,8 @@ def test_the_postgresql_report_stays_one_round_trip_with_the_outbox_write(
     assert _events("party.started")[0][2]["party_id"] == result.party_id
 
 
-@pytest.mark.django_db(transaction=True)
+# available_apps: flush only these tables, no post_migrate (later tests restore content types).
+@pytest.mark.django_db(transaction=True, available_apps=["drops", "osrs_diff"])
 def test_a_committed_report_that_opened_a_party_kicks_delivery_once(kicks, clock):
     connection.ensure_connection()
     with CaptureQueriesContext(connection) as queries:
