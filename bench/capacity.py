@@ -219,6 +219,8 @@ def _schedule_scaled(players: dict, *, scale: float, rng: random.Random, now: da
     """Write each scheduled player's PeriodicTask on the benchmark clock; returns demand/s."""
     from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
+    from players.schedules import EXPIRE_AFTER_INTERVALS
+
     demand = 0.0
     for player in players.values():
         player.refresh_from_db()
@@ -226,7 +228,7 @@ def _schedule_scaled(players: dict, *, scale: float, rng: random.Random, now: da
         demand += 1 / seconds
         PeriodicTask.objects.filter(pk=player.fetch_task_id).update(
             interval=_scaled_interval(seconds),
-            expire_seconds=max(1, round(seconds)),
+            expire_seconds=max(1, round(seconds * EXPIRE_AFTER_INTERVALS)),
             start_time=None,
             last_run_at=now - timedelta(seconds=rng.random() * seconds),
             enabled=True,
@@ -249,7 +251,7 @@ class Rescaler(threading.Thread):
         from django.db import connection
         from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-        from players.schedules import TASK_NAME_PREFIX
+        from players.schedules import EXPIRE_AFTER_INTERVALS, TASK_NAME_PREFIX
 
         try:
             while not self.stopped.wait(0.5):
@@ -264,7 +266,8 @@ class Rescaler(threading.Thread):
                     changed += PeriodicTask.objects.filter(
                         pk=task.pk, interval_id=task.interval_id
                     ).update(
-                        interval=_scaled_interval(seconds), expire_seconds=max(1, round(seconds))
+                        interval=_scaled_interval(seconds),
+                        expire_seconds=max(1, round(seconds * EXPIRE_AFTER_INTERVALS)),
                     )
                 if changed:
                     self.rows += changed
@@ -281,9 +284,9 @@ def run_once(
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from hiscores.client import reset_client
-    from hiscores.ratelimit import RateLimiter
-    from hiscores.state import default_store
+    from hiscores.integration.ratelimit import RateLimiter
+    from hiscores.integration.shared import reset_client
+    from hiscores.integration.state import RedisStore
     from players.intervals import AdaptiveRule
     from players.models import Player
     from players.schedules import TASK_NAME_PREFIX
@@ -356,7 +359,8 @@ def run_once(
         beat = procs.beat("beat", env=env)
         t0 = time.time()
         t_end = t0 + options.seconds
-        limiter = RateLimiter(store=default_store(), rate=options.rate)
+        # The workers' limiter: the same key in the same Redis (their REDIS_URL).
+        limiter = RateLimiter(store=RedisStore(redis_server.url(0)), rate=options.rate)
         sampler = _Sampler(
             options=options,
             broker=broker,
@@ -538,7 +542,11 @@ class _Sampler:
                 self.probe_backlogs.append(_queue_depth(self.broker, "scheduled"))
                 self.pending[player_id] = (time.time(), before)
                 self.send_task(
-                    self.broker_url, FETCH, kwargs={"player_id": player_id}, queue="interactive"
+                    self.broker_url,
+                    FETCH,
+                    kwargs={"player_id": player_id},
+                    queue="interactive",
+                    headers={"interactive": True},
                 )
 
     def _check_probes(self) -> None:

@@ -76,7 +76,7 @@ def test_unchanged_fetches_back_off_and_the_periodic_task_follows(idle):
     assert (idle.effective_interval_minutes, idle.unchanged_fetches) == (10, 0)
     assert idle.fetch_interval_minutes == 5  # the operator's setting stays
     task = _task(idle)
-    assert (_task_seconds(task), task.expire_seconds) == (600, 600)
+    assert (_task_seconds(task), task.expire_seconds) == (600, 1200)
 
     for _ in range(3):
         _scheduled(idle)
