@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hiscores.integration import shared as hiscores_client
@@ -283,6 +283,13 @@ def player_fetch_interval_adapt(
     rule = AdaptiveRule.from_settings()
     if delivery_id is None and not progressed:
         return None  # an interactive "nothing new" says nothing about the schedule
+    resetting = progressed or not rule.enabled
+    if resetting and not (
+        Player.objects.filter(pk=player_id)
+        .filter(Q(effective_interval_minutes__isnull=False) | Q(unchanged_fetches__gt=0))
+        .exists()
+    ):
+        return None  # at the configured interval with no streak: nothing to reset (no lock)
     with transaction.atomic():
         player = (
             Player.objects.select_for_update(of=("self",))
@@ -292,11 +299,13 @@ def player_fetch_interval_adapt(
         )
         if player is None:
             return None
+        if (
+            not resetting
+            and delivery_id is not None
+            and player.scheduled_fetch_delivery != delivery_id[:64]
+        ):
+            return None  # applied already (a redelivery), or a newer send took the claim
         updates: dict[str, Any] = {}
-        if delivery_id is not None:
-            if player.scheduled_fetch_delivery != delivery_id[:64]:
-                return None  # applied already (a redelivery), or a newer send took the claim
-            updates["scheduled_fetch_delivery"] = fetch_delivery_adapted(delivery_id)
         configured = player.fetch_interval_minutes
         state = next_interval(
             configured=configured,
@@ -304,7 +313,7 @@ def player_fetch_interval_adapt(
                 effective_minutes=player.schedule_interval_minutes,
                 unchanged_fetches=player.unchanged_fetches,
             ),
-            progressed=progressed or not rule.enabled,
+            progressed=resetting,
             rule=rule,
         )
         effective = None if state.effective_minutes == configured else state.effective_minutes
@@ -314,6 +323,9 @@ def player_fetch_interval_adapt(
             updates["unchanged_fetches"] = state.unchanged_fetches
         if not updates:
             return None
+        if not resetting and delivery_id is not None:
+            # Counted once per delivery: a redelivery finds the mark (resets are idempotent).
+            updates["scheduled_fetch_delivery"] = fetch_delivery_adapted(delivery_id)
         Player.objects.filter(pk=player.pk).update(**updates)
         if "effective_interval_minutes" in updates:
             logger.info(
