@@ -20,8 +20,10 @@ least 5), and the players' PeriodicTasks are written with SECONDS interval sched
 `minutes * 60 / scale` (expire_seconds likewise); a watcher rewrites every player task the app
 itself (re)writes in minutes while the run goes on, so adaptive backoff stays on the same scale.
 The hiscores budget, the limiter, message ages and every measured time are in real seconds.
-Rules that read the product interval directly (a message "stale" after the player's interval)
-see product minutes: at --scale 1 (the issue's size) nothing is scaled.
+The stale rule agrees with this clock without help: a scheduled message is stale after the
+interval its PeriodicTask carries (beat's `schedule_interval_seconds` header, here the scaled
+one), and the tasks' `expire_seconds` (two intervals) are scaled likewise. At --scale 1 (the
+issue's size) nothing is scaled.
 
 Start states: *cold* - every player at its configured interval; *settled* - the effective
 interval a day (1440 product minutes) of running would have left, computed per player with
