@@ -20,8 +20,10 @@ least 5), and the players' PeriodicTasks are written with SECONDS interval sched
 `minutes * 60 / scale` (expire_seconds likewise); a watcher rewrites every player task the app
 itself (re)writes in minutes while the run goes on, so adaptive backoff stays on the same scale.
 The hiscores budget, the limiter, message ages and every measured time are in real seconds.
-Rules that read the product interval directly (a message "stale" after the player's interval)
-see product minutes: at --scale 1 (the issue's size) nothing is scaled.
+The stale rule agrees with this clock without help: a scheduled message is stale after the
+interval its PeriodicTask carries (beat's `schedule_interval_seconds` header, here the scaled
+one), and the tasks' `expire_seconds` (two intervals) are scaled likewise. At --scale 1 (the
+issue's size) nothing is scaled.
 
 Start states: *cold* - every player at its configured interval; *settled* - the effective
 interval a day (1440 product minutes) of running would have left, computed per player with
@@ -219,6 +221,8 @@ def _schedule_scaled(players: dict, *, scale: float, rng: random.Random, now: da
     """Write each scheduled player's PeriodicTask on the benchmark clock; returns demand/s."""
     from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
+    from players.schedules import EXPIRE_AFTER_INTERVALS
+
     demand = 0.0
     for player in players.values():
         player.refresh_from_db()
@@ -226,7 +230,7 @@ def _schedule_scaled(players: dict, *, scale: float, rng: random.Random, now: da
         demand += 1 / seconds
         PeriodicTask.objects.filter(pk=player.fetch_task_id).update(
             interval=_scaled_interval(seconds),
-            expire_seconds=max(1, round(seconds)),
+            expire_seconds=max(1, round(seconds * EXPIRE_AFTER_INTERVALS)),
             start_time=None,
             last_run_at=now - timedelta(seconds=rng.random() * seconds),
             enabled=True,
@@ -249,7 +253,7 @@ class Rescaler(threading.Thread):
         from django.db import connection
         from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-        from players.schedules import TASK_NAME_PREFIX
+        from players.schedules import EXPIRE_AFTER_INTERVALS, TASK_NAME_PREFIX
 
         try:
             while not self.stopped.wait(0.5):
@@ -264,7 +268,8 @@ class Rescaler(threading.Thread):
                     changed += PeriodicTask.objects.filter(
                         pk=task.pk, interval_id=task.interval_id
                     ).update(
-                        interval=_scaled_interval(seconds), expire_seconds=max(1, round(seconds))
+                        interval=_scaled_interval(seconds),
+                        expire_seconds=max(1, round(seconds * EXPIRE_AFTER_INTERVALS)),
                     )
                 if changed:
                     self.rows += changed
@@ -281,9 +286,9 @@ def run_once(
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from hiscores.client import reset_client
-    from hiscores.ratelimit import RateLimiter
-    from hiscores.state import default_store
+    from hiscores.integration.ratelimit import RateLimiter
+    from hiscores.integration.shared import reset_client
+    from hiscores.integration.state import RedisStore
     from players.intervals import AdaptiveRule
     from players.models import Player
     from players.schedules import TASK_NAME_PREFIX
@@ -356,7 +361,8 @@ def run_once(
         beat = procs.beat("beat", env=env)
         t0 = time.time()
         t_end = t0 + options.seconds
-        limiter = RateLimiter(store=default_store(), rate=options.rate)
+        # The workers' limiter: the same key in the same Redis (their REDIS_URL).
+        limiter = RateLimiter(store=RedisStore(redis_server.url(0)), rate=options.rate)
         sampler = _Sampler(
             options=options,
             broker=broker,
@@ -538,7 +544,11 @@ class _Sampler:
                 self.probe_backlogs.append(_queue_depth(self.broker, "scheduled"))
                 self.pending[player_id] = (time.time(), before)
                 self.send_task(
-                    self.broker_url, FETCH, kwargs={"player_id": player_id}, queue="interactive"
+                    self.broker_url,
+                    FETCH,
+                    kwargs={"player_id": player_id},
+                    queue="interactive",
+                    headers={"interactive": True},
                 )
 
     def _check_probes(self) -> None:

@@ -12,6 +12,11 @@ class FetchStatus:
     UNAVAILABLE = "unavailable"
     REJECTED = "rejected"
     SKIPPED = "skipped"  # paused, deleted or unknown player: nothing was fetched
+    # A scheduled fetch whose rate-limit slot was further away than FETCH_DEFER_AFTER_SECONDS:
+    # it ended at once without a request (the next due time fetches the player).
+    DEFERRED = "deferred"
+    # A scheduled message older than its schedule's interval when a worker took it: skipped.
+    STALE = "stale"
 
 
 COUNTED_OUTCOMES = (
@@ -20,6 +25,8 @@ COUNTED_OUTCOMES = (
     FetchStatus.NOT_FOUND,
     FetchStatus.UNAVAILABLE,
     FetchStatus.REJECTED,
+    FetchStatus.DEFERRED,
+    FetchStatus.STALE,
 )
 # Hourly rows kept this long; older ones are folded into the ROLLUP_HOUR row of their outcome.
 FETCH_OUTCOME_RETENTION = timedelta(days=8)

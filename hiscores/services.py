@@ -26,6 +26,7 @@ from hiscores.integration.catalogue import DECREASABLE_KEYS
 from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
 from hiscores.integration.shared import fetch as hiscores_fetch
+from hiscores.integration.shared import limiter_wait_bound
 from hiscores.models import FetchOutcomeCount, Snapshot
 from hiscores.outcomes import (
     COUNTED_OUTCOMES,
@@ -35,13 +36,16 @@ from hiscores.outcomes import (
 )
 from osrs_diff import events
 from osrs_diff.datetimes import not_after_now
+from osrs_diff.queues import SCHEDULED
 from players.game_modes import GameMode, board_for_game_mode
 from players.missing import player_found_record, player_not_found_record
-from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
+from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, MIN_FETCH_INTERVAL_MINUTES, Player
 from players.services import (
     GameModeDetection,
     PlayerCreation,
+    fetch_delivery_adapted,
     player_create,
+    player_fetch_interval_adapt,
     players_create_bulk,
 )
 
@@ -70,9 +74,15 @@ def board_for(player: Player) -> Board:
     return board_for_game_mode(player.game_mode)
 
 
-def snapshot_fetch(*, player_id: int) -> FetchOutcome:
+def snapshot_fetch(
+    *, player_id: int, scheduled: bool = False, delivery_id: str | None = None
+) -> FetchOutcome:
     """Fetch a tracked player's board and record the reading.
 
+    `scheduled` (background work, not a person waiting): the rate-limit wait is bounded by
+    FETCH_DEFER_AFTER_SECONDS and a longer queue ends the fetch at once as `deferred` (no
+    request; the next due time fetches the player). `delivery_id`: the beat delivery that claimed
+    the due time; its outcome feeds the adaptive interval (players/intervals.py).
     Raises `HiscoresUnavailable` for transient failures so the caller (the task) can retry.
     """
     player = Player.objects.filter(pk=player_id).only(
@@ -90,16 +100,86 @@ def snapshot_fetch(*, player_id: int) -> FetchOutcome:
             reason="paused" if player else "not_tracked",
         )
     try:
-        reading = hiscores_fetch(player.username, board_for(player))
+        reading = _fetch_reading(player, scheduled=scheduled)
     except PlayerNotFound:
         outcome = snapshot_record_not_found(player_id=player.pk)
+    except _Deferred as deferred:
+        outcome = FetchOutcome(
+            FetchStatus.DEFERRED,
+            player.pk,
+            username=player.username,
+            reason=HiscoresUnavailable.RATE_LIMITED,
+            details={"retry_after": deferred.retry_after},
+        )
+        logger.info("fetch %s deferred: the rate-limit queue is long", player.username)
     else:
         outcome = snapshot_record(player_id=player.pk, reading=reading)
         if outcome.status == FetchStatus.UNCHANGED and _board_looks_frozen(player, reading):
             _queue_game_mode_check(player_id=player.pk)
+    if outcome.status in (FetchStatus.SUCCESS, FetchStatus.UNCHANGED):
+        player_fetch_interval_adapt(
+            player_id=player.pk,
+            progressed=outcome.status == FetchStatus.SUCCESS,
+            delivery_id=delivery_id if scheduled else None,
+        )
     fetch_outcome_record(outcome=outcome.status)
     fetch_log_record(player_id=player.pk, outcome=outcome.status, detail=outcome.reason)
     return outcome
+
+
+class _Deferred(Exception):
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__("deferred")
+        self.retry_after = retry_after
+
+
+def _fetch_reading(player: Player, *, scheduled: bool) -> HiscoresResult:
+    if not scheduled:
+        return hiscores_fetch(player.username, board_for(player))
+    try:
+        with limiter_wait_bound(settings.FETCH_DEFER_AFTER_SECONDS):
+            return hiscores_fetch(player.username, board_for(player))
+    except HiscoresUnavailable as exc:
+        if exc.reason == HiscoresUnavailable.RATE_LIMITED:
+            raise _Deferred(getattr(exc, "retry_after", None)) from exc
+        raise
+
+
+def scheduled_fetch_is_stale(
+    *, player_id: int, age_seconds: float | None, interval_seconds: float | None = None
+) -> bool:
+    """A scheduled message older than its schedule's interval: the next one is due already.
+
+    The interval is the one its PeriodicTask had when beat sent it (`interval_seconds`, the
+    `schedule_interval_seconds` header), or the player's effective interval if that is shorter
+    now (a reset after progress) or the header is missing.
+    """
+    if age_seconds is None:
+        return False
+    if interval_seconds and age_seconds > float(interval_seconds):
+        return True
+    if age_seconds <= MIN_FETCH_INTERVAL_MINUTES * 60:
+        return False  # no player interval is shorter: spare the query
+    intervals = (
+        Player.objects.filter(pk=player_id)
+        .values_list("fetch_interval_minutes", "effective_interval_minutes")
+        .first()
+    )
+    if intervals is None:
+        return False  # not tracked: the fetch itself reports the skip
+    configured, effective = intervals
+    return age_seconds > (effective or configured) * 60
+
+
+def scheduled_fetch_skip_stale(*, player_id: int, age_seconds: float) -> FetchOutcome:
+    """Count and log a stale scheduled message; nothing is fetched."""
+    logger.info(
+        "scheduled fetch of player %s skipped: its message is %.0f s old", player_id, age_seconds
+    )
+    fetch_outcome_record(outcome=FetchStatus.STALE)
+    return FetchOutcome(
+        FetchStatus.STALE, player_id, reason="stale", details={"age_seconds": round(age_seconds, 1)}
+    )
 
 
 # A hardcore who died (or an ironman who de-ironed) stops moving on the iron board while they
@@ -118,9 +198,12 @@ def _board_looks_frozen(player: Player, reading: HiscoresResult) -> bool:
 
 
 def _queue_game_mode_check(*, player_id: int) -> None:
+    """Background work a fetch found, not a person's request: it goes on `scheduled`."""
     from players.tasks import check_game_mode
 
-    transaction.on_commit(lambda: check_game_mode.delay(player_id=player_id))
+    transaction.on_commit(
+        lambda: check_game_mode.apply_async(kwargs={"player_id": player_id}, queue=SCHEDULED)
+    )
 
 
 def scheduled_fetch_claim(
@@ -146,12 +229,22 @@ def scheduled_fetch_claim(
             return True  # not tracked: the fetch itself reports the skip
         interval_seconds = minutes * 60
     window_start = now - timedelta(seconds=float(interval_seconds) / 2)
+    delivery = delivery_id[:64]
+    # A redelivery whose outcome already moved the adaptive interval keeps that mark, so the
+    # interval moves once per delivery (players.services.player_fetch_interval_adapt).
+    adapted = fetch_delivery_adapted(delivery_id)
     claimed = (
         players.filter(
             Q(scheduled_fetch_claimed_at__isnull=True)
             | Q(scheduled_fetch_claimed_at__lte=window_start)
-            | Q(scheduled_fetch_delivery=delivery_id)
-        ).update(scheduled_fetch_claimed_at=now, scheduled_fetch_delivery=delivery_id[:64])
+            | Q(scheduled_fetch_delivery__in=(delivery, adapted))
+        ).update(
+            scheduled_fetch_claimed_at=now,
+            scheduled_fetch_delivery=Case(
+                When(scheduled_fetch_delivery=adapted, then=Value(adapted)),
+                default=Value(delivery),
+            ),
+        )
         > 0
     )
     if not claimed:

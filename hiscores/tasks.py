@@ -8,6 +8,7 @@ from celery import shared_task
 
 from hiscores import services
 from hiscores.integration.errors import HiscoresUnavailable
+from osrs_diff.queues import SENT_AT_HEADER, is_interactive, message_age_seconds, request_header
 from players.schedules import FETCH_TASK
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,12 @@ RETRY_BACKOFF_MAX_SECONDS = 120
 # fetch sends with ignore_result=False so GET /tasks/{id} can show the outcome.
 # Retries live here, not in the client (which makes one attempt): a transient failure is retried
 # with exponential backoff and full jitter; the last attempt records "unavailable" instead.
+#
+# Interactive or scheduled (docs/fetching.md): a fetch sent on queue `interactive`, or with the
+# header `interactive: true`, is a person's and may wait up to OSRS_HISCORES_MAX_WAIT for its
+# rate-limit slot. Every other fetch is background work: it is skipped as `stale` when its message
+# is older than its schedule's interval, and `deferred` (no request, no retry) when its slot is
+# more than FETCH_DEFER_AFTER_SECONDS away.
 @shared_task(
     bind=True,
     name=FETCH_TASK,  # the string every player's PeriodicTask row stores
@@ -36,29 +43,39 @@ RETRY_BACKOFF_MAX_SECONDS = 120
 )
 def fetch_player(self, player_id: int) -> dict:
     """Fetch one player's hiscores and store a snapshot if they progressed (idempotent)."""
-    if _sent_by_beat(self.request) and not services.scheduled_fetch_claim(
-        player_id=player_id,
-        delivery_id=self.request.id,
-        interval_seconds=_request_header(self.request, "schedule_interval_seconds"),
+    request = self.request
+    if is_interactive(request):
+        return _fetch(self, player_id=player_id, scheduled=False, delivery_id=None)
+    interval_seconds = request_header(request, "schedule_interval_seconds")
+    age = message_age_seconds(request_header(request, SENT_AT_HEADER))
+    if services.scheduled_fetch_is_stale(
+        player_id=player_id, age_seconds=age, interval_seconds=interval_seconds
     ):
-        return services.FetchOutcome(
-            status=services.FetchStatus.SKIPPED, player_id=player_id, reason="already_claimed"
-        ).as_dict()
+        return services.scheduled_fetch_skip_stale(player_id=player_id, age_seconds=age).as_dict()
+    delivery_id = None
+    if _sent_by_beat(request):
+        delivery_id = request.id
+        if not services.scheduled_fetch_claim(
+            player_id=player_id, delivery_id=delivery_id, interval_seconds=interval_seconds
+        ):
+            return services.FetchOutcome(
+                status=services.FetchStatus.SKIPPED, player_id=player_id, reason="already_claimed"
+            ).as_dict()
+    return _fetch(self, player_id=player_id, scheduled=True, delivery_id=delivery_id)
+
+
+def _fetch(task, *, player_id: int, scheduled: bool, delivery_id: str | None) -> dict:
     try:
-        return services.snapshot_fetch(player_id=player_id).as_dict()
+        return services.snapshot_fetch(
+            player_id=player_id, scheduled=scheduled, delivery_id=delivery_id
+        ).as_dict()
     except HiscoresUnavailable as exc:
-        if self.request.retries < self.max_retries:
+        if task.request.retries < task.max_retries:
             logger.info("fetch of player %s unavailable (%s); retrying", player_id, exc)
             raise  # autoretry_for: retried with backoff and jitter
         logger.warning("fetch of player %s gave up after retries: %s", player_id, exc)
         return services.snapshot_record_unavailable(player_id=player_id, error=exc).as_dict()
 
 
-def _request_header(request, name: str):
-    # A worker sets custom headers as request attributes; an eager `apply()` keeps them in
-    # `request.headers`.
-    return getattr(request, name, None) or (request.headers or {}).get(name)
-
-
 def _sent_by_beat(request) -> bool:
-    return bool(_request_header(request, "periodic_task_name"))
+    return bool(request_header(request, "periodic_task_name"))

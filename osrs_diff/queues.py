@@ -22,7 +22,7 @@ INTERACTIVE = "interactive"
 MAINTENANCE = "maintenance"
 QUEUES = (INTERACTIVE, MAINTENANCE, SCHEDULED)
 SENT_AT_HEADER = "sent_at"
-# Set (True) on every message a person asked for, so a worker can tell it from scheduled work.
+# A fetch a person asked for: sent on INTERACTIVE, or with this header true (docs/fetching.md).
 INTERACTIVE_HEADER = "interactive"
 
 # Task names are repeated here as strings on purpose: settings (and so this module) load before
@@ -43,6 +43,24 @@ def stamp_sent_at(headers: dict[str, Any] | None) -> None:
     """Record the publish time on an outgoing message (a `before_task_publish` handler's job)."""
     if headers is not None and SENT_AT_HEADER not in headers:
         headers[SENT_AT_HEADER] = time.time()
+
+
+def request_header(request: Any, name: str) -> Any:
+    """A custom header of the message a task is running for (worker or eager `apply()`)."""
+    # A worker sets custom headers as request attributes; an eager `apply()` keeps them in
+    # `request.headers`.
+    value = getattr(request, name, None)
+    if value is None:
+        value = (getattr(request, "headers", None) or {}).get(name)
+    return value
+
+
+def is_interactive(request: Any) -> bool:
+    """A person is waiting for this task: it came on `interactive` or says so in its headers."""
+    if request_header(request, INTERACTIVE_HEADER) in (True, 1, "1", "true"):
+        return True
+    delivery = getattr(request, "delivery_info", None) or {}
+    return delivery.get("routing_key") == INTERACTIVE
 
 
 def message_age_seconds(sent_at: Any, *, now: float | None = None) -> float | None:

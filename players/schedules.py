@@ -40,6 +40,16 @@ _GOLDEN = 0.6180339887498949
 # bulk_update builds one CASE per field with a branch per row, which PostgreSQL evaluates
 # linearly: small statements are far faster than one huge one.
 _UPDATE_BATCH = 100
+# A fetch message older than its interval is pointless (the next one is due): the task itself
+# skips it and counts it as `stale` (hiscores.services.scheduled_fetch_is_stale). The broker's
+# expiry is the safety net behind that, so it comes later: an expired message is dropped by the
+# worker unseen and uncounted.
+EXPIRE_AFTER_INTERVALS = 2
+
+
+def expire_seconds_for(interval_minutes: int) -> int:
+    """The PeriodicTask's `expire_seconds` for a schedule of `interval_minutes`."""
+    return interval_minutes * 60 * EXPIRE_AFTER_INTERVALS
 
 
 class SyncAction(StrEnum):
@@ -120,8 +130,8 @@ def differences(
         diff["args"] = "[]"
     if loads_lenient(task.kwargs, empty={}) != {"player_id": player.pk}:
         diff["kwargs"] = json.dumps({"player_id": player.pk})
-    # A fetch still queued when the next one is due is pointless: let the broker drop it.
-    expire_seconds = player.schedule_interval_minutes * 60
+    # A fetch still queued long after the next one was due: let the broker drop it.
+    expire_seconds = expire_seconds_for(player.schedule_interval_minutes)
     if task.expire_seconds != expire_seconds:
         diff["expire_seconds"] = expire_seconds
     if task.expires is not None:
@@ -168,7 +178,7 @@ def _new_task(player: Player, interval: IntervalSchedule, *, now: datetime) -> P
         kwargs=json.dumps({"player_id": player.pk}),
         headers="{}",
         enabled=player.is_active,
-        expire_seconds=player.schedule_interval_minutes * 60,
+        expire_seconds=expire_seconds_for(player.schedule_interval_minutes),
         start_time=first_run_at(
             player_id=player.pk, interval_minutes=player.schedule_interval_minutes, now=now
         ),

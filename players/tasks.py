@@ -8,6 +8,7 @@ from celery import shared_task
 
 from hiscores.integration.errors import HiscoresUnavailable
 from osrs_diff.beat.api import system_task_name
+from osrs_diff.queues import SCHEDULED
 from players import selectors, services
 from players.models import Player
 
@@ -21,10 +22,14 @@ DAILY_GAME_MODE_CHECK_NAME = system_task_name("daily game-mode check")
 
 @shared_task(name=CHECK_GAME_MODES, acks_late=True)
 def check_game_modes() -> dict[str, int]:
-    """Queue one game-mode check per active non-regular player (runs daily at 02:00 UTC)."""
+    """Queue one game-mode check per active non-regular player (runs daily at 02:00 UTC).
+
+    The checks are background work, not a person's request: they go on `scheduled` (a person's
+    check of one player stays on `interactive`, by route).
+    """
     player_ids = list(selectors.players_for_game_mode_check().values_list("pk", flat=True))
     for player_id in player_ids:
-        check_game_mode.delay(player_id=player_id)
+        check_game_mode.apply_async(kwargs={"player_id": player_id}, queue=SCHEDULED)
     logger.info("queued game-mode checks for %d players", len(player_ids))
     return {"queued": len(player_ids)}
 

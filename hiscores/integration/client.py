@@ -122,22 +122,31 @@ class HiscoresClient:
         return f"{self.base_url}/m={Board(board)}/index_lite.json"
 
     def fetch(
-        self, name: str, board: Board | str = Board.REGULAR, *, deadline: float | None = None
+        self,
+        name: str,
+        board: Board | str = Board.REGULAR,
+        *,
+        deadline: float | None = None,
+        max_wait: float | None = None,
     ) -> HiscoresResult:
-        """One board's stats of one player: one attempt, never a sleep on failure."""
+        """One board's stats of one player: one attempt, never a sleep on failure.
+
+        `max_wait` bounds the rate-limit wait for this call (a scheduled fetch defers rather than
+        wait long); `deadline` bounds the whole call.
+        """
         board = Board(board)
         player = normalise_name(name)
         if not player or len(player) > MAX_NAME_LENGTH:
             # Such a name cannot exist: no need to ask (and spend a rate-limit slot).
             raise PlayerNotFound(f"{name!r} is not a valid OSRS name.", board=str(board))
         try:
-            return self._attempt(player, board, deadline)
+            return self._attempt(player, board, deadline, max_wait)
         except _ConnectionReset:
             # A pooled keep-alive connection the server had already closed: the request most
             # likely never reached it. One immediate retry on a fresh connection, no sleep.
             logger.info("hiscores connection reset for %r on %s; retrying once", player, board)
         try:
-            return self._attempt(player, board, deadline)
+            return self._attempt(player, board, deadline, max_wait)
         except _ConnectionReset as exc:
             self._failed(board, "connection_error")
             raise HiscoresUnavailable(
@@ -151,11 +160,16 @@ class HiscoresClient:
         left = _remaining(deadline)
         return httpx.Timeout(min(self.read_timeout, left), connect=min(self.connect_timeout, left))
 
-    def _attempt(self, player: str, board: Board, deadline: float | None) -> HiscoresResult:
+    def _attempt(
+        self, player: str, board: Board, deadline: float | None, max_wait: float | None = None
+    ) -> HiscoresResult:
         self.breaker.check()  # fail fast before queueing for a rate-limit slot
         # A web request takes a slot only if it comes before its deadline (and leaves a moment
         # for the request itself); otherwise it answers "rate limited" at once.
-        self.limiter.acquire(max_wait=None if deadline is None else _remaining(deadline) - 0.5)
+        bounds = [] if max_wait is None else [max_wait]
+        if deadline is not None:
+            bounds.append(_remaining(deadline) - 0.5)
+        self.limiter.acquire(max_wait=min(bounds) if bounds else None)
         self.breaker.before_request()
         if deadline is not None and _remaining(deadline) <= 0:
             raise HiscoresUnavailable(

@@ -122,10 +122,27 @@ def fetch(name: str, board: Board | str = Board.REGULAR) -> HiscoresResult:
 
     Inside `web_deadline()` the call (rate-limit wait included) must end before the deadline.
     """
-    return get_client().fetch(name, board, deadline=_deadline.get())
+    return get_client().fetch(name, board, deadline=_deadline.get(), max_wait=_max_wait.get())
 
 
 _deadline: ContextVar[float | None] = ContextVar("hiscores_deadline", default=None)
+_max_wait: ContextVar[float | None] = ContextVar("hiscores_max_wait", default=None)
+
+
+@contextmanager
+def limiter_wait_bound(seconds: float) -> Iterator[None]:
+    """Every hiscores call inside waits at most `seconds` for its rate-limit slot.
+
+    A caller whose slot is further away takes none and gets `HiscoresUnavailable` with reason
+    `rate_limited` at once: scheduled fetches use it to defer instead of holding a worker slot
+    while interactive ones (outside it) may wait up to `OSRS_HISCORES_MAX_WAIT`.
+    """
+    outer = _max_wait.get()
+    token = _max_wait.set(seconds if outer is None else min(outer, seconds))
+    try:
+        yield
+    finally:
+        _max_wait.reset(token)
 
 
 # The hiscores part of a web request ends this much before its deadline (at most a quarter of

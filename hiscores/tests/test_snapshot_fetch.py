@@ -81,11 +81,12 @@ def test_a_404_is_recorded_and_deletes_nothing(fake_hiscores):
 def test_a_404_for_an_iron_player_queues_a_game_mode_check(fake_hiscores):
     player = PlayerFactory(username="Dead Hc", game_mode=GameMode.HARDCORE, schedule=False)
 
-    with mock.patch("players.tasks.check_game_mode.delay") as queued:
+    with mock.patch("players.tasks.check_game_mode.apply_async") as queued:
         outcome = snapshot_fetch(player_id=player.pk)
 
     assert outcome.status == FetchStatus.NOT_FOUND
-    queued.assert_called_once_with(player_id=player.pk)
+    # Background work a fetch found: on `scheduled`, not a person's `interactive`.
+    queued.assert_called_once_with(kwargs={"player_id": player.pk}, queue="scheduled")
 
 
 @pytest.mark.django_db
@@ -246,10 +247,11 @@ def test_a_claim_for_an_untracked_player_lets_the_fetch_report_the_skip(fake_his
     assert (result["status"], result["reason"]) == (FetchStatus.SKIPPED, "not_tracked")
 
 
-def _run_now(player_id):
+def _run_now(*, kwargs, queue):
     from players.tasks import check_game_mode
 
-    check_game_mode.apply(kwargs={"player_id": player_id}).get()
+    assert queue == "scheduled"
+    check_game_mode.apply(kwargs=kwargs).get()
 
 
 @pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
@@ -267,17 +269,17 @@ def test_a_frozen_hardcore_board_feeds_the_game_mode_check_and_the_dead_hardcore
 
     with (
         time_machine.travel("2026-11-20 09:00:00Z", tick=False),
-        mock.patch("players.tasks.check_game_mode.delay", side_effect=_run_now) as queued,
+        mock.patch("players.tasks.check_game_mode.apply_async", side_effect=_run_now) as queued,
     ):
         assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
     queued.assert_not_called()  # three idle hours are not suspicious yet
 
     with (
         time_machine.travel("2026-11-20 12:30:00Z", tick=False),
-        mock.patch("players.tasks.check_game_mode.delay", side_effect=_run_now) as queued,
+        mock.patch("players.tasks.check_game_mode.apply_async", side_effect=_run_now) as queued,
     ):
         assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
-        queued.assert_called_once_with(player_id=player.pk)
+        queued.assert_called_once_with(kwargs={"player_id": player.pk}, queue="scheduled")
         # The check just ran: the next idle readings do not queue another one.
         assert snapshot_fetch(player_id=player.pk).status != FetchStatus.SKIPPED
         queued.assert_called_once()
@@ -295,7 +297,7 @@ def test_an_idle_regular_player_never_gets_a_game_mode_check(fake_hiscores):
 
     with (
         time_machine.travel("2026-11-21 06:00:00Z", tick=False),
-        mock.patch("players.tasks.check_game_mode.delay") as queued,
+        mock.patch("players.tasks.check_game_mode.apply_async") as queued,
     ):
         assert snapshot_fetch(player_id=player.pk).status == FetchStatus.UNCHANGED
 

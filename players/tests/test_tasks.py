@@ -35,13 +35,15 @@ def test_trigger_needs_staff(api_client, auth_client, staff_client):
 
 def test_daily_check_queues_only_active_non_regular_players(monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.check_game_mode, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(tasks.check_game_mode, "apply_async", lambda **kw: sent.append(kw))
     hardcore = PlayerFactory(game_mode=GameMode.HARDCORE)
     ironman = PlayerFactory(game_mode=GameMode.IRONMAN)
     PlayerFactory(game_mode=GameMode.REGULAR)
     PlayerFactory(game_mode=GameMode.ULTIMATE, is_active=False)
     assert tasks.check_game_modes() == {"queued": 2}
-    assert sorted(kw["player_id"] for kw in sent) == sorted([hardcore.pk, ironman.pk])
+    assert sorted(kw["kwargs"]["player_id"] for kw in sent) == sorted([hardcore.pk, ironman.pk])
+    # Background checks, not a person's: they go on `scheduled`.
+    assert {kw["queue"] for kw in sent} == {"scheduled"}
 
 
 def test_check_task_applies_the_detection(hiscores_http):
