@@ -98,6 +98,8 @@ def test_stats_numbers_match_the_known_fixture_set(staff_client, known_world):
         "not_found": 1,
         "unavailable": 2,
         "rejected": 1,
+        "deferred": 0,
+        "stale": 0,
         "total": 16,
     }
     assert stats["dedup_ratio_24h"] == 0.75  # 9 unchanged of 12 good readings
