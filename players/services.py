@@ -16,7 +16,7 @@ from hiscores.integration.errors import HiscoresError, PlayerNotFound
 from hiscores.integration.results import HiscoresResult
 from osrs_diff import events
 from osrs_diff.exceptions import BadGateway, Conflict, NotFound, ServiceError, ValidationFailed
-from players import schedules
+from players import schedule_drift, schedules
 from players.game_modes import (
     UNRANKED,
     GameMode,
@@ -462,6 +462,6 @@ def player_game_mode_update(*, player: Player) -> GameModeCheck:
     )
 
 
-def player_schedules_sync_all() -> schedules.DriftReport:
+def player_schedules_sync_all() -> schedule_drift.DriftReport:
     """Repair drift between every player and its PeriodicTask (the daily drift check)."""
-    return schedules.schedules_sync_all()
+    return schedule_drift.schedules_sync_all()

@@ -11,7 +11,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from hiscores.outcomes import FetchStatus
 from hiscores.tasks import fetch_player
 from players.models import Player
-from players.schedules import schedules_sync_all
+from players.schedule_drift import schedules_sync_all
 from players.services import player_update
 from tests.factories import PlayerFactory
 

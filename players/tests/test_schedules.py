@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-from players import schedules, services
+from players import schedule_drift, schedules, services
 from players.models import Player
 from tests.factories import PlayerFactory
 
@@ -172,7 +172,7 @@ def assert_consistent():
 
 def test_sync_repairs_each_kind_of_drift_and_is_idempotent():
     drift = make_drift()
-    report = schedules.schedules_sync_all(batch_size=2)
+    report = schedule_drift.schedules_sync_all(batch_size=2)
     assert report.as_dict() == {
         "players": 8,
         "missing_task": 1,
@@ -191,7 +191,7 @@ def test_sync_repairs_each_kind_of_drift_and_is_idempotent():
 
     stamp = beat_stamp()
     changed = dict(PeriodicTask.objects.values_list("pk", "date_changed"))
-    again = schedules.schedules_sync_all()
+    again = schedule_drift.schedules_sync_all()
     assert again.drift == 0
     assert beat_stamp() == stamp
     assert dict(PeriodicTask.objects.values_list("pk", "date_changed")) == changed
@@ -202,7 +202,7 @@ def test_sync_dry_run_reports_and_changes_nothing():
     snapshot = list(PeriodicTask.objects.order_by("pk").values())
     links = list(Player.objects.order_by("pk").values_list("pk", "fetch_task_id"))
     stamp = beat_stamp()
-    report = schedules.schedules_sync_all(dry_run=True)
+    report = schedule_drift.schedules_sync_all(dry_run=True)
     assert report.drift == 6
     assert list(PeriodicTask.objects.order_by("pk").values()) == snapshot
     assert list(Player.objects.order_by("pk").values_list("pk", "fetch_task_id")) == links
@@ -213,7 +213,7 @@ def test_sync_writes_in_bulk(django_assert_max_num_queries):
     PlayerFactory.create_batch(30, schedule=False)
     # Bounded by batches, not by players: a per-row save() would need 30+ queries.
     with django_assert_max_num_queries(20):
-        report = schedules.schedules_sync_all(batch_size=100)
+        report = schedule_drift.schedules_sync_all(batch_size=100)
     assert report.missing_task == 30
     assert_consistent()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from players import schedules
+from players import schedule_drift
 from players.models import Player
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             disable=no_progress,
             file=self.stderr,
         ) as progress:
-            report = schedules.schedules_sync_all(
+            report = schedule_drift.schedules_sync_all(
                 dry_run=dry_run, batch_size=batch_size, progress=progress
             )
         verb = "found (dry run, nothing changed)" if dry_run else "repaired"
