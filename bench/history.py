@@ -206,7 +206,7 @@ def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float 
 def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
     from hiscores.integration.catalogue import get_metric
     from hiscores.models import Snapshot
-    from history import charts, selectors
+    from history import charts, leaderboards, selectors
     from players.models import Player
     from players.selectors import player_get
 
@@ -235,7 +235,7 @@ def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
     attack, overall = get_metric("attack"), get_metric("overall")
 
     def leaderboard(portable: bool) -> Callable[[], Any]:
-        return lambda: selectors.leaderboard_page(
+        return lambda: leaderboards.leaderboard_page(
             metric=overall, start=week[0], end=week[1], limit=50, offset=0, portable=portable
         )
 

@@ -16,7 +16,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from hiscores.integration.catalogue import MetricKind
-from history import charts, overview, selectors, serializers
+from history import charts, leaderboards, overview, selectors, serializers
 from osrs_diff.exceptions import NotFound
 from osrs_diff.pagination import MAX_OFFSET
 from players.selectors import player_get
@@ -138,7 +138,7 @@ class LeaderboardView(APIView):
         metric = selectors.metric_get(key=data["metric"])
         page, page_size = data["page"], data["page_size"]
         if (page - 1) * page_size > MAX_OFFSET:
-            total = selectors.leaderboard_page(
+            total = leaderboards.leaderboard_page(
                 metric=metric,
                 start=window.start,
                 end=window.end,
@@ -146,7 +146,7 @@ class LeaderboardView(APIView):
                 limit=1,
             ).total
             raise NotFound("Invalid page.", details={"page": page, "count": total})
-        result = selectors.leaderboard_page(
+        result = leaderboards.leaderboard_page(
             metric=metric,
             start=window.start,
             end=window.end,

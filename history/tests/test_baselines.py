@@ -10,7 +10,8 @@ import time_machine
 from hiscores.baselines import snapshot_baseline_accept
 from hiscores.integration.catalogue import get_metric
 from history import gains
-from history.selectors import leaderboard_page, player_metric_history, player_progress_between
+from history.leaderboards import leaderboard_page
+from history.selectors import player_metric_history, player_progress_between
 from players.models import Player
 from tests.factories import T0, PlayerFactory, days, record_snapshot
 

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from hiscores.integration.catalogue import get_metric
-from history.selectors import leaderboard_page
+from history.leaderboards import leaderboard_page
 from players.game_modes import GameMode
 from tests.factories import T0, PlayerFactory, SnapshotFactory, days
 
