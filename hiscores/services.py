@@ -37,15 +37,14 @@ from hiscores.outcomes import (
 from osrs_diff import events
 from osrs_diff.datetimes import not_after_now
 from osrs_diff.queues import SCHEDULED
+from players.adaptive import fetch_delivery_adapted, player_fetch_interval_adapt
 from players.game_modes import GameMode, board_for_game_mode
 from players.missing import player_found_record, player_not_found_record
 from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, MIN_FETCH_INTERVAL_MINUTES, Player
 from players.services import (
     GameModeDetection,
     PlayerCreation,
-    fetch_delivery_adapted,
     player_create,
-    player_fetch_interval_adapt,
     players_create_bulk,
 )
 
@@ -231,7 +230,7 @@ def scheduled_fetch_claim(
     window_start = now - timedelta(seconds=float(interval_seconds) / 2)
     delivery = delivery_id[:64]
     # A redelivery whose outcome already moved the adaptive interval keeps that mark, so the
-    # interval moves once per delivery (players.services.player_fetch_interval_adapt).
+    # interval moves once per delivery (players.adaptive.player_fetch_interval_adapt).
     adapted = fetch_delivery_adapted(delivery_id)
     claimed = (
         players.filter(
