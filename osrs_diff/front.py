@@ -29,6 +29,12 @@ def _readable_path(pattern: str) -> str:
     return "/" + text.replace("\\", "")
 
 
+def _is_api_view(entry: URLPattern) -> bool:
+    # Redirects and HTML pages (the old admin path, the front door) are not API endpoints.
+    view = getattr(entry.callback, "view_class", None) or getattr(entry.callback, "cls", None)
+    return isinstance(view, type) and issubclass(view, APIView)
+
+
 def api_endpoints() -> Iterator[tuple[str, str]]:
     """(route name, path) of every API route, in URLconf order (so the list never drifts)."""
 
@@ -37,7 +43,12 @@ def api_endpoints() -> Iterator[tuple[str, str]]:
             if isinstance(entry, URLResolver):
                 if entry.namespace not in _NAMESPACES_SKIPPED:
                     yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern) and entry.name and entry.name not in _NOT_ENDPOINTS:
+            elif (
+                isinstance(entry, URLPattern)
+                and entry.name
+                and entry.name not in _NOT_ENDPOINTS
+                and _is_api_view(entry)
+            ):
                 yield entry.name, _readable_path(prefix + str(entry.pattern))
 
     seen: set[str] = set()

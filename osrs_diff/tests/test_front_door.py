@@ -170,3 +170,10 @@ def test_declared_examples_are_valid_requests():
     for name, example in examples.items():
         for method in example:
             assert hasattr(views[name], method.lower()), f"{name} has an example for {method}"
+
+
+def test_the_api_root_lists_api_endpoints_only(api_client):
+    endpoints = api_client.get("/api").json()["endpoints"]
+    assert "admin-systemtask-moved" not in endpoints  # a redirect into the admin
+    assert "front-door" not in endpoints
+    assert "player-list" in endpoints and "drop-report" in endpoints

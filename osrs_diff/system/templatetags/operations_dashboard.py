@@ -38,8 +38,32 @@ def label(key: Any) -> str:
 
 
 @register.filter
-def budget_items(budget: Any) -> list[tuple[str, Any]]:
-    """A fetch budget of unknown shape (it arrives from another change) as (name, value) pairs."""
-    if isinstance(budget, dict):
-        return list(budget.items())
-    return [("budget", budget)] if budget is not None else []
+def budget_items(budget: Any) -> list[tuple[str, str]]:
+    """The fetch budget of /system/stats as (label, readable value) rows for the dashboard."""
+    if not isinstance(budget, dict):
+        return []
+    rows = [
+        ("Budget", _per_second(budget.get("rate_per_second"))),
+        ("Demand (effective)", _per_second(budget.get("demand_per_second"))),
+        ("Demand (configured)", _per_second(budget.get("configured_demand_per_second"))),
+        ("Utilisation", _percent(budget.get("utilisation"))),
+        ("Scheduled backlog", _count(budget.get("scheduled_backlog"))),
+        ("Oldest scheduled", _seconds(budget.get("oldest_scheduled_age_seconds"))),
+    ]
+    return rows
+
+
+def _per_second(value: Any) -> str:
+    return "–" if value is None else f"{value:.3g}/s"
+
+
+def _percent(value: Any) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _count(value: Any) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def _seconds(value: Any) -> str:
+    return "–" if value is None else f"{value:,.0f} s"

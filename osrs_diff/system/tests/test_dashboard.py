@@ -73,15 +73,33 @@ def test_the_dashboard_is_cheap(admin_client, world, django_assert_max_num_queri
         assert admin_client.get("/admin/").status_code == 200
 
 
-def test_a_fetch_budget_shows_when_the_stats_carry_one(admin_client, monkeypatch):
+def test_the_fetch_budget_reads_in_words(admin_client, monkeypatch):
     real = selectors.system_stats
-
-    def with_budget(**kwargs):
-        return {**real(**kwargs), "fetch_budget": {"used_per_hour": 1200, "limit_per_hour": 3600}}
-
-    monkeypatch.setattr(selectors, "system_stats", with_budget)
+    budget = {
+        "rate_per_second": 0.5,
+        "demand_per_second": 0.25,
+        "configured_demand_per_second": 1.0,
+        "utilisation": 0.5,
+        "scheduled_backlog": 1234,
+        "oldest_scheduled_age_seconds": None,
+    }
+    monkeypatch.setattr(
+        selectors, "system_stats", lambda **kw: {**real(**kw), "fetch_budget": budget}
+    )
     html = admin_client.get("/admin/").content.decode()
-    assert "Used per hour" in html and "Not found" in html and "3600" in html
+    for label, value in [
+        ("Budget", "0.5/s"),
+        ("Demand (configured)", "1/s"),
+        ("Utilisation", "50%"),
+        ("Scheduled backlog", "1,234"),
+        ("Oldest scheduled", "–"),
+    ]:
+        assert re.search(
+            rf"<th scope=\"row\">{re.escape(label)}</th><td class=\"num\">"
+            rf"{re.escape(value)}</td>",
+            html,
+        ), label
+    assert "None" not in html.split('id="ops-queues"')[1].split("</table>")[0]
 
 
 def test_a_down_broker_shows_on_the_dashboard(admin_client, monkeypatch):
