@@ -30,3 +30,19 @@ def test_every_transactional_test_flushes_only_its_apps_or_restores_the_database
                 line = path.read_text()[: match.start()].count("\n") + 1
                 offenders.append(f"{path.relative_to(REPO)}:{line}")
     assert not offenders, "transactional tests without available_apps: " + ", ".join(offenders)
+
+
+def test_transactional_tests_of_apps_that_record_events_also_flush_the_outbox():
+    # players, hiscores and drops record events (osrs_diff.OutboxEvent) in their transactions:
+    # a flush that leaves the outbox would hand those rows to the next test.
+    offenders = []
+    for path in _test_files():
+        for match in MARKER.finditer(path.read_text()):
+            args = match.group("args")
+            if "available_apps" not in args:
+                continue
+            recording = any(f'"{app}"' in args for app in ("players", "hiscores", "drops"))
+            if recording and '"osrs_diff"' not in args:
+                line = path.read_text()[: match.start()].count("\n") + 1
+                offenders.append(f"{path.relative_to(REPO)}:{line}")
+    assert not offenders, "available_apps without the outbox (osrs_diff): " + ", ".join(offenders)

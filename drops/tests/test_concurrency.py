@@ -15,7 +15,7 @@ from drops.models import Drop, Party
 
 # available_apps: the flush after each test empties only the drops tables, so rows other apps'
 # migrations wrote (beat entries, for example) survive for the tests that run after these.
-pytestmark = pytest.mark.django_db(transaction=True, available_apps=["drops"])
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=["drops", "osrs_diff"])
 
 
 @pytest.fixture(params=["postgresql", "portable"])

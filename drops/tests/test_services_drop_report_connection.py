@@ -10,7 +10,7 @@ from django.db import OperationalError, connection
 from drops import services
 from drops.models import Drop, Party
 
-pytestmark = pytest.mark.django_db(transaction=True, available_apps=["drops"])
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=["drops", "osrs_diff"])
 
 
 def report(item_id: int = 1319):

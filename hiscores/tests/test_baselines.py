@@ -201,7 +201,7 @@ def test_admin_action_accepts_the_latest_reading(flagged, admin_client):
     assert Player.objects.get(pk=flagged.pk).flag_reason == ""
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores", "osrs_diff"])
 def test_concurrent_accepts_store_one_baseline():
     """Two operators click at once: the player row lock lets exactly one of them accept."""
     import threading

@@ -77,7 +77,7 @@ def test_a_404_is_recorded_and_deletes_nothing(fake_hiscores):
 
 # Real commits; the flush afterwards is limited to these apps so data migrations (system
 # PeriodicTasks) survive for later tests.
-@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores", "osrs_diff"])
 def test_a_404_for_an_iron_player_queues_a_game_mode_check(fake_hiscores):
     player = PlayerFactory(username="Dead Hc", game_mode=GameMode.HARDCORE, schedule=False)
 
@@ -148,7 +148,7 @@ def test_a_redelivered_task_does_not_store_twice(fake_hiscores):
 
 # Real commits; the flush afterwards is limited to these apps so data migrations (system
 # PeriodicTasks) survive for later tests.
-@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores", "osrs_diff"])
 def test_concurrent_duplicate_fetches_store_one_row(fake_hiscores):
     player = PlayerFactory(username="Popular", schedule=False)
     fake_hiscores.add_player("Popular", stats={"attack": 2_000_000})
@@ -254,7 +254,7 @@ def _run_now(*, kwargs, queue):
     check_game_mode.apply(kwargs=kwargs).get()
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"])
+@pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores", "osrs_diff"])
 def test_a_frozen_hardcore_board_feeds_the_game_mode_check_and_the_dead_hardcore_becomes_ironman(
     fake_hiscores,
 ):

@@ -3,9 +3,9 @@
 import pytest
 from django_celery_beat.models import PeriodicTask
 
+from hiscores.integration.testing import DOWN
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.conftest import DOWN
 from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db

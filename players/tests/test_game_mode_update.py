@@ -5,10 +5,10 @@ import logging
 import pytest
 
 from hiscores.integration.errors import HiscoresUnavailable
+from hiscores.integration.testing import DOWN
 from players import services
 from players.game_modes import GameMode
 from players.models import GameModeChange, Player
-from players.tests.conftest import DOWN
 from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from tests.drills.scenarios import drill_drop_storm
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, available_apps=["drops"]),
+    pytest.mark.django_db(transaction=True, available_apps=["drops", "osrs_diff"]),
 ]
 
 

@@ -8,7 +8,7 @@ from tests.drills.scenarios import drill_hiscores_outage
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"]),
+    pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores", "osrs_diff"]),
 ]
 
 

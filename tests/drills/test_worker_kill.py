@@ -9,7 +9,7 @@ from tests.drills.scenarios import drill_worker_kill
 pytestmark = [
     pytest.mark.slow,
     # The worker processes must see committed rows; only these apps' tables are emptied after.
-    pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores"]),
+    pytest.mark.django_db(transaction=True, available_apps=["players", "hiscores", "osrs_diff"]),
 ]
 
 

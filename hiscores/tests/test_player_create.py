@@ -5,12 +5,12 @@ from django_celery_beat.models import PeriodicTask
 
 from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.integration.results import Board
+from hiscores.integration.testing import DOWN
 from hiscores.services import player_track
 from osrs_diff.exceptions import Conflict, NotFound, ValidationFailed
 from players import schedules
 from players.game_modes import GameMode
 from players.models import Player
-from players.tests.conftest import DOWN
 
 pytestmark = pytest.mark.django_db
 
