@@ -168,6 +168,34 @@ def time_ticks(start: datetime, end: datetime) -> tuple[list[datetime], str]:
     return ticks, fmt
 
 
+# A chart of readings closer together than this (a player tracked a minute ago) spans this much,
+# centred on them: one reading is a visible point mid-chart, not a line at an edge.
+MIN_DATA_SPAN = timedelta(minutes=10)
+
+
+def chart_range(
+    *, start: datetime, end: datetime, now: datetime, first_reading_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """The x range of a chart of the readings over the period [start, end].
+
+    The data runs to now (the last value is carried on) or the period's end. When tracking began
+    inside the period the chart starts at the first reading; readings less than
+    `MIN_DATA_SPAN` apart are centred on an axis of that span. Never a fixed floor that squeezes
+    the data against an edge.
+    """
+    data_end = min(end, now)
+    if data_end <= start:  # a period in the future: its axis as asked
+        return start, end
+    if first_reading_at is None or first_reading_at <= start:
+        return start, data_end
+    first = min(first_reading_at, data_end)
+    span = data_end - first
+    if span >= MIN_DATA_SPAN:
+        return first, data_end
+    pad = (MIN_DATA_SPAN - span) / 2
+    return first - pad, data_end + pad
+
+
 def render_line_chart(
     *,
     title: str,
