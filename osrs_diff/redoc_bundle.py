@@ -21,7 +21,7 @@ BUNDLE = (
     / "static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 )
 # Outside resources the bundle would load, and what replaces each.
-BLANK_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+BLANK_GIF = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
 REWRITES = {"https://cdn.redoc.ly/redoc/logo-mini.svg": BLANK_GIF}
 
 

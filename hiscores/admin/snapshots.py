@@ -39,8 +39,16 @@ def _number(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def snapshot_tables(snapshot: Snapshot) -> list[tuple[str, str, list[SnapshotRow]]]:
-    """(title, id, rows) per group: skills, activities, bosses, then metrics kept in `extra`."""
+@dataclass(frozen=True, slots=True)
+class SnapshotTable:
+    title: str
+    id: str
+    kind: str  # skill, activity, boss or extra: which columns the table has
+    rows: list[SnapshotRow]
+
+
+def snapshot_tables(snapshot: Snapshot) -> list[SnapshotTable]:
+    """One table per group: skills, activities, bosses, then metrics kept in `extra`."""
     extra = snapshot.extra or {}
     groups: dict[str, list[SnapshotRow]] = {"skill": [], "activity": [], "boss": [], "extra": []}
     for key, metric in layout.row_metrics(snapshot.__dict__, extra).items():
@@ -56,11 +64,25 @@ def snapshot_tables(snapshot: Snapshot) -> list[tuple[str, str, list[SnapshotRow
         )
         groups["extra" if key in extra else str(metric.kind)].append(row)
     return [
-        ("Skills", "snapshot-skills", groups["skill"]),
-        ("Activities", "snapshot-activities", groups["activity"]),
-        ("Bosses", "snapshot-bosses", groups["boss"]),
-        ("Unknown metrics (extra)", "snapshot-extra", groups["extra"]),
+        SnapshotTable("Skills", "snapshot-skills", "skill", groups["skill"]),
+        SnapshotTable("Activities", "snapshot-activities", "activity", groups["activity"]),
+        SnapshotTable("Bosses", "snapshot-bosses", "boss", groups["boss"]),
+        SnapshotTable("Unknown metrics (extra)", "snapshot-extra", "extra", groups["extra"]),
     ]
+
+
+def snapshot_columns(tables: list[SnapshotTable]) -> list[list[SnapshotTable]]:
+    """The page's columns, so it stays short on a normal screen: skills and activities, then the
+    bosses (the longest list) split in two, then the `extra` metrics."""
+    skills, activities, bosses, extra = tables
+    half = (len(bosses.rows) + 1) // 2
+    columns = [
+        [skills, activities],
+        [SnapshotTable(bosses.title, bosses.id, "boss", bosses.rows[:half])],
+        [SnapshotTable("Bosses (continued)", "snapshot-bosses-more", "boss", bosses.rows[half:])],
+        [extra],
+    ]
+    return [[t for t in column if t.rows] for column in columns if any(t.rows for t in column)]
 
 
 @admin.register(Snapshot)
@@ -99,7 +121,7 @@ class SnapshotAdmin(admin.ModelAdmin):
     ):
         if obj is not None:
             context.update(
-                snapshot_tables=snapshot_tables(obj),
+                snapshot_columns=snapshot_columns(snapshot_tables(obj)),
                 player_url=reverse("admin:players_player_change", args=[obj.player_id]),
                 player_name=obj.player.username,
             )

@@ -55,6 +55,7 @@ def test_snapshot_page_is_grouped_tables_with_separators_and_a_link_back(admin_c
     assert '<th class="num">Rank</th>' in skills and "Level" in skills and "Experience" in skills
     assert "13,034,431" in skills and "Attack" in skills
     bosses = html[html.index('id="snapshot-bosses"') : html.index('id="snapshot-extra"')]
+    assert 'id="snapshot-bosses-more"' in bosses  # the longest list, in two columns
     assert "1,234" in bosses and "Score" in bosses and "Zulrah" in bosses
     extra = html[html.index('id="snapshot-extra"') :]
     assert "New Raid" in extra and "6,789" in extra and "12,345" in extra
