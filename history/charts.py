@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
 WIDTH = 720
@@ -18,7 +18,6 @@ HEIGHT = 320
 # The right margin holds half of the last (centred) x label: "30 Nov 03:30" is ~75 px wide.
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 78, 44, 44, 52
 Y_TICKS = 5
-X_TICKS = 6
 MAX_DOTS = 120  # more readings than this: the line alone (dots would merge into a smear)
 LINE_COLOUR = "#2f6fbd"
 
@@ -88,14 +87,113 @@ def tick_labels(ticks: Sequence[float]) -> list[str]:
 _UNITS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
 
 
-def _date_format(span: timedelta) -> str:
-    if span <= timedelta(minutes=10):  # minutes alone would repeat across the axis
-        return "%H:%M:%S"
-    if span < timedelta(days=X_TICKS - 1):  # ticks less than a day apart: days would repeat
-        return "%d %b %H:%M"
-    if span <= timedelta(days=400):
-        return "%d %b"
-    return "%b %Y"
+# Time-axis steps, smallest first: (kind, size). Fixed steps are seconds, aligned on multiples of
+# the step since the Unix epoch (every one divides a day, or is a day multiple); a week starts on
+# Monday; months and years start on the 1st at 00:00 UTC.
+_TIME_STEPS: tuple[tuple[str, int], ...] = (
+    *(("second", s) for s in (1, 2, 5, 10, 15, 30)),
+    *(("second", m * 60) for m in (1, 2, 5, 10, 15, 30)),
+    *(("second", h * 3600) for h in (1, 2, 3, 6, 12)),
+    *(("second", d * 86400) for d in (1, 2)),
+    ("week", 1),
+    ("week", 2),  # between a week and a month (a quarter's span)
+    *(("month", m) for m in (1, 3, 6)),
+    *(("year", y) for y in (1, 2, 5, 10, 20, 50, 100)),
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_MONDAY = datetime(1970, 1, 5, tzinfo=UTC)
+TARGET_X_TICKS = 5.5  # about 4 to 7 ticks
+MAX_X_TICKS = 7
+
+
+def _ticks_for(kind: str, size: int, start: datetime, end: datetime) -> list[datetime]:
+    if kind in ("second", "week"):
+        origin, seconds = (_EPOCH, size) if kind == "second" else (_FIRST_MONDAY, size * 7 * 86400)
+        first = math.ceil((start - origin).total_seconds() / seconds)
+        last = math.floor((end - origin).total_seconds() / seconds)
+        if last - first > 1000:  # a step far too small for the span: never chosen
+            return [start] * 1001
+        return [origin + timedelta(seconds=i * seconds) for i in range(first, last + 1)]
+    if kind == "month":
+        months = start.year * 12 + start.month - 1
+        if start != datetime(start.year, start.month, 1, tzinfo=UTC):
+            months += 1
+        months = -(-months // size) * size
+        ticks = []
+        while (at := datetime(months // 12, months % 12 + 1, 1, tzinfo=UTC)) <= end:
+            ticks.append(at)
+            months += size
+            if len(ticks) > 1000:
+                break
+        return ticks
+    year = start.year + (start != datetime(start.year, 1, 1, tzinfo=UTC))
+    year = -(-year // size) * size
+    ticks = []
+    while year <= 9999 and (at := datetime(year, 1, 1, tzinfo=UTC)) <= end:
+        ticks.append(at)
+        year += size
+    return ticks
+
+
+def time_ticks(start: datetime, end: datetime) -> tuple[list[datetime], str]:
+    """Round UTC ticks inside [start, end] and their strftime format.
+
+    The step is a nice one (1/2/5/10/15/30 s or min, 1/2/3/6/12 h, 1/2 days, a week, 1/3/6
+    months, 1/2/5/... years), chosen for about 4-7 ticks; the format shows what differs between
+    ticks, so neighbours never share a label.
+    """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    best: tuple[float, list[datetime], str, int] | None = None
+    for kind, size in _TIME_STEPS:
+        ticks = _ticks_for(kind, size, start, end)
+        if len(ticks) > MAX_X_TICKS:
+            continue
+        # Closest to the target, and never fewer than 2 when a smaller step gives more.
+        score = abs(len(ticks) - TARGET_X_TICKS)
+        if best is None or score < best[0]:
+            best = (score, ticks, kind, size)
+    if best is None or len(best[1]) < 2:
+        return [start, end], "%d %b %Y %H:%M:%S"
+    _, ticks, kind, size = best
+    if kind == "year":
+        fmt = "%Y"
+    elif kind == "month":
+        fmt = "%b %Y"
+    elif kind == "week" or size >= 86400:
+        fmt = "%d %b"  # at most 7 weeks from first to last tick: never a repeat
+    else:
+        fmt = "%H:%M" if size >= 60 else "%H:%M:%S"
+        if ticks[0].date() != ticks[-1].date():
+            fmt = "%d %b " + fmt
+    return ticks, fmt
+
+
+# A chart of readings closer together than this (a player tracked a minute ago) spans this much,
+# centred on them: one reading is a visible point mid-chart, not a line at an edge.
+MIN_DATA_SPAN = timedelta(minutes=10)
+
+
+def chart_range(
+    *, start: datetime, end: datetime, now: datetime, first_reading_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """The x range of a chart of the readings over the period [start, end].
+
+    The data runs to now (the last value is carried on) or the period's end. When tracking began
+    inside the period the chart starts at the first reading; readings less than
+    `MIN_DATA_SPAN` apart are centred on an axis of that span. Never a fixed floor that squeezes
+    the data against an edge.
+    """
+    data_end = min(end, now)
+    if data_end <= start:  # a period in the future: its axis as asked
+        return start, end
+    if first_reading_at is None or first_reading_at <= start:
+        return start, data_end
+    first = min(first_reading_at, data_end)
+    span = data_end - first
+    if span >= MIN_DATA_SPAN:
+        return first, data_end
+    pad = (MIN_DATA_SPAN - span) / 2
+    return first - pad, data_end + pad
 
 
 def render_line_chart(
@@ -131,15 +229,14 @@ def render_line_chart(
         seconds = min(max((at - start).total_seconds(), 0.0), span)
         return MARGIN_LEFT + plot_w * seconds / span
 
-    # x axis: evenly spaced dates.
-    fmt = _date_format(end - start)
+    # x axis: dates on round UTC boundaries.
+    x_ticks, fmt = time_ticks(start, end)
     base_y = MARGIN_TOP + plot_h
     out.append(
         f'<line class="x-axis" x1="{MARGIN_LEFT}" y1="{base_y}" x2="{MARGIN_LEFT + plot_w}" '
         f'y2="{base_y}" stroke="#333"/>'
     )
-    for i in range(X_TICKS):
-        at = start + (end - start) * i / (X_TICKS - 1)
+    for at in x_ticks:
         x = x_of(at)
         out.append(
             f'<line x1="{x:.1f}" y1="{base_y}" x2="{x:.1f}" y2="{base_y + 4}" stroke="#333"/>'

@@ -10,7 +10,7 @@ what went down while flagged. Five queries at most, whatever the player's histor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -20,13 +20,11 @@ from hiscores.baselines import Fall, rejected_reading_falls
 from hiscores.fetch_log import fetch_log_recent
 from hiscores.integration.catalogue import MetricKind, get_metric
 from hiscores.models import FetchLogEntry
-from history import gains, selectors
+from history import charts, gains, selectors
 from osrs_diff.exceptions import NotFound
 from players.models import GameModeChange, Player
 
 RECENT_GAME_MODE_CHANGES = 20
-# A chart spans at least this much, so a player tracked for a minute is not a single column.
-MIN_CHART_SPAN = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +162,16 @@ def player_overview(
             layout.row_metrics(readings.start, readings.start["extra"]),
             layout.row_metrics(readings.end, readings.end["extra"]),
         )
-    chart_end = min(end, max(now, start + MIN_CHART_SPAN))
-    chart_start = start
-    if window is not None and window.started_at_first_snapshot:
-        # Tracking began inside the range: the chart starts at the first reading (a new player
-        # is not a vertical line at the right edge).
-        chart_start = min(window.start_snapshot_at, chart_end - MIN_CHART_SPAN)
+    # Tracking began inside the range: the chart starts at the first reading (a new player is
+    # not a vertical line at the right edge; a single reading is a point mid-chart).
+    chart_start, chart_end = charts.chart_range(
+        start=start,
+        end=end,
+        now=now,
+        first_reading_at=window.start_snapshot_at
+        if window is not None and window.started_at_first_snapshot
+        else None,
+    )
     changes = list(
         GameModeChange.objects.filter(player_id=player.pk)
         .only("from_mode", "to_mode", "detected_at")

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from osrs_diff.datetimes import EARLIEST, MomentOutOfRange, check_day, check_moment
+from osrs_diff.datetimes import EARLIEST, MomentOutOfRange, check_day, check_moment, echo
 
 DEFAULT_SPAN = relativedelta(days=30)
 # Ten years with their leap days: `period=10y` and `days=3653` are both within the limit.
@@ -73,15 +73,15 @@ def parse_period(text: str) -> relativedelta:
     if cleaned in NAMED_PERIODS:
         return NAMED_PERIODS[cleaned]
     if not cleaned or not _EXPRESSION.fullmatch(cleaned):
-        raise RangeError("period", f"Unknown period {text!r}: use {PERIOD_HELP}.")
+        raise RangeError("period", f"Unknown period {echo(text)}: use {PERIOD_HELP}.")
     amounts: dict[str, int] = {}
     for number, unit in _TERM.findall(cleaned):
         name = _UNITS[unit]
         if name in amounts:
-            raise RangeError("period", f"Unit {unit!r} appears twice in period {text!r}.")
+            raise RangeError("period", f"Unit {echo(unit)} appears twice in period {echo(text)}.")
         amounts[name] = int(number)
     if not any(amounts.values()):
-        raise RangeError("period", f"Period {text!r} is empty: give at least one unit above 0.")
+        raise RangeError("period", f"Period {echo(text)} is empty: give at least one unit above 0.")
     return relativedelta(**amounts)
 
 
@@ -103,7 +103,8 @@ def parse_moment(
     except ValueError:
         raise RangeError(
             field,
-            f"{text!r} is not an ISO date or datetime (e.g. 2026-01-31 or 2026-01-31T18:00:00Z).",
+            f"{echo(text)} is not an ISO date or datetime "
+            "(e.g. 2026-01-31 or 2026-01-31T18:00:00Z).",
         ) from None
 
 

@@ -8,6 +8,7 @@ offsets past +-15:59, and a stored year-1 row makes every later read of it fail.
 - `check_moment(value, now=)` returns the moment in UTC or raises `MomentOutOfRange`.
 - `parse_moment(text, now=)` parses an ISO date/datetime (naive = UTC) and checks it.
 - `BoundedDateTimeField` is the DRF field, `BoundedIsoDateTimeFilter` the django-filter filter.
+- `echo(text)` quotes outside input for an error message, cut to 40 characters.
 - `not_after_now(value, now=)` caps a moment at now (for bookkeeping such as `last_fetched`).
 """
 
@@ -28,6 +29,15 @@ FUTURE_SLACK = timedelta(days=1)
 
 # A "+" in a query string decodes to a space: "2026-01-01T00:00:00 01:00" means "+01:00".
 _SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+
+
+ECHO_LIMIT = 40
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` quoted for an error message, cut to `limit` characters with an ellipsis: a 5,000
+    character query value is not sent back in full."""
+    return repr(text if len(text) <= limit else f"{text[:limit]}…")
 
 
 class MomentOutOfRange(ValueError):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 # Named routes that are not API endpoints.
-_NOT_ENDPOINTS = {"front-door", "api-root", "unknown-route"}
+_NOT_ENDPOINTS = {"front-door", "api-root", "unknown-route", "redoc-bundle"}
 _NAMESPACES_SKIPPED = {"admin", "rest_framework"}
 _REGEX_PARAM = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 _ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -65,6 +66,18 @@ def test_env_example_copied_to_env_keeps_embedded_mode_and_debug_choice():
         assert key not in active, f".env.example sets {key}: copying it to .env would change it"
     text = (REPO / ".env.example").read_text()
     assert "# DATABASE_URL=postgres://" in text and "# REDIS_URL=redis://" in text
+
+
+def test_env_example_names_every_setting_read_from_the_environment():
+    """Each `env(...)` name in settings.py is in .env.example (set or commented out)."""
+    settings_text = (REPO / "osrs_diff" / "settings.py").read_text()
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_0-9]+)"', settings_text))
+    example = (REPO / ".env.example").read_text()
+    missing = [n for n in sorted(names) if not re.search(rf"^(# )?{n}=", example, re.M)]
+    assert not missing, f".env.example lacks {missing}"
+    # Public read mode: documented with its defaults, commented out (copying changes nothing).
+    assert "\n# PUBLIC_READ=false\n" in example
+    assert "\n# PUBLIC_READ_THROTTLE_RATE=120/minute\n" in example
 
 
 def _clean_env(var_dir) -> dict[str, str]:

@@ -91,3 +91,44 @@ def test_redoc_uses_system_fonts_instead_of_google_fonts(client):
         "system-ui"
         in settings.SPECTACULAR_SETTINGS["REDOC_UI_SETTINGS"]["theme"]["typography"]["fontFamily"]
     )
+
+
+# Absolute URLs in the bundle that are never requested: XML namespaces, JSON Schema identifiers
+# and links in error messages or in the footer (navigation, not resources).
+_NOT_RESOURCES = re.compile(
+    r"https?://(www\.w3\.org/|json-schema\.org/|example\.com|raw\.githubusercontent\.com/ajv"
+    r"|github\.com/|git\.io/|reactjs\.org/docs/|fb\.me/|stackoverflow\.com/|marked\.js\.org/"
+    r"|redocly\.com/|api\.)"
+)
+_RESOURCE = re.compile(r"\.(svg|png|jpe?g|gif|webp|ico|woff2?|ttf|otf|css|js|mjs)(?:[?#]|$)")
+
+
+def _redoc_script(client) -> str:
+    _, refs = _page(client, "/redoc")
+    (src,) = [ref for ref in refs.refs if "redoc" in ref and ref.endswith(".js")]
+    response = client.get(src)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    return b"".join(
+        response.streaming_content if response.streaming else [response.content]
+    ).decode()
+
+
+def test_the_redoc_bundle_is_served_without_the_redocly_logo_from_a_cdn(client):
+    script = _redoc_script(client)
+
+    assert "Redoc.init" in script or "Redoc" in script
+    assert "cdn.redoc.ly" not in script
+    assert 'src:"data:image/' in script  # the footer logo, inline
+    for url in re.findall(r"https?://[^\s\"'`)<>]*", script):
+        assert not _RESOURCE.search(url), url  # nothing that would be fetched as an asset
+        assert _NOT_RESOURCES.match(url) or url in ("http://", "https://"), url
+
+
+def test_the_redoc_bundle_is_cached(client):
+    first = client.get("/redoc/redoc.standalone.js")
+    again = client.get("/redoc/redoc.standalone.js", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert "max-age" in first["Cache-Control"]
+    assert again.status_code == 304
+    assert client.post("/redoc/redoc.standalone.js").status_code == 405

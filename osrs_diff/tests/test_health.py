@@ -87,6 +87,7 @@ def test_schema_is_public_and_lists_every_route(api_client):
         "schema",
         "docs",
         "redoc",
+        "redoc-bundle",
         "unknown-route",
         "front-door",
         "api-root",

@@ -185,3 +185,28 @@ def test_the_is_active_filter_takes_true_and_false(staff_client, zezima, value, 
 
 def test_an_unknown_game_mode_filter_value_is_a_400(staff_client, zezima):
     assert_validation_error(staff_client.get("/players", {"game_mode": "wizard"}), "game_mode")
+
+
+LONG = "2026-01-01T" + "9" * 4_989  # 5,000 characters
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/players/zezima/overview", {"start": LONG, "end": "2026-01-02"}),
+        ("/players/zezima/overview", {"period": "custom", "start": LONG, "end": "2026-01-02"}),
+        ("/players/zezima/history", {"start": LONG}),
+        ("/players/zezima/history", {"period": "x" * 5_000}),
+        ("/players/zezima/history/skills/attack", {"start": LONG}),
+        ("/players/zezima/history/attack/chart.svg", {"start": LONG}),
+        ("/players/zezima/snapshots", {"start": LONG}),
+        ("/players/zezima/stats", {"at": LONG}),
+    ],
+)
+def test_a_long_invalid_value_is_not_echoed_in_full(staff_client, zezima, path, query):
+    response = staff_client.get(path, query)
+
+    assert response.status_code == 400, response.content[:300]
+    body = response.content.decode()
+    assert "9" * 41 not in body and "x" * 41 not in body, body[:300]
+    assert len(body) < 2_000

@@ -45,6 +45,7 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "schema": {"GET": OPEN},
     "docs": {"GET": OPEN},
     "redoc": {"GET": OPEN},
+    "redoc-bundle": "ReDoc's JavaScript for /redoc, open to everyone (test_docs_offline.py)",
     "auth-login": {"POST": OPEN},
     "auth-refresh": {"POST": OPEN},
     "auth-logout": {"POST": OPEN},

@@ -15,6 +15,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from osrs_diff import front, views
 from osrs_diff.api_tasks import TaskStatusView
+from osrs_diff.redoc_bundle import redoc_bundle_view
 from osrs_diff.routing import route
 
 admin.autodiscover()  # SimpleAdminConfig: the admin is loaded where URLs are served
@@ -43,6 +44,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="osrs_diff/redoc.html"),
         name="redoc",
     ),
+    route("redoc/redoc.standalone.js", redoc_bundle_view, name="redoc-bundle"),
     route("auth/login", views.LoginView.as_view(), name="auth-login"),
     route("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
     route("auth/logout", views.LogoutView.as_view(), name="auth-logout"),

@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from hiscores.fetch_log import fetch_log_record
 from hiscores.models import RejectedReading
 from players.models import Player
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import click_and_wait
 from tests.factories import (
     GameModeChangeFactory,
@@ -158,3 +159,27 @@ def test_player_page_custom_period(page, admin_login, screenshot):
     assert "period=custom" in page.current_url
     assert not page.find_elements(By.CSS_SELECTOR, ".pp-error")
     screenshot("player-custom")
+
+
+def test_a_new_players_chart_is_a_point_mid_chart_with_round_ticks(page, admin_login, screenshot):
+    player = PlayerFactory(username="Newbie")
+    record_snapshot(player, {"attack": 1_000}, at=timezone.now() - timedelta(minutes=1))
+    admin_login()
+
+    page.get(
+        page.base_url + reverse("admin:players_player_change", args=[player.pk]) + "?period=week"
+    )
+    screenshot("new-player-week")
+    src = page.find_element(By.ID, "pp-chart").get_attribute("src")
+    page.get(src)  # the SVG alone: its elements are in the DOM
+    dot = page.find_element(By.CSS_SELECTOR, "circle.point")
+    axis = page.find_element(By.CSS_SELECTOR, "line.x-axis")
+    left, right = float(axis.get_attribute("x1")), float(axis.get_attribute("x2"))
+    share = (float(dot.get_attribute("cx")) - left) / (right - left)
+    assert 0.3 < share < 0.7, share  # not a vertical line at the right edge
+    labels = [el.text for el in page.find_elements(By.CSS_SELECTOR, "text.x-label")]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+    assert all(label.endswith(("0", "2", "4", "6", "8")) for label in labels), labels  # 2 min
+    # An SVG document has no body for the screenshot fixture: the window as it is.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.save_screenshot(str(SCREENSHOTS / "test_a_new_players_chart--new-player-chart.png"))

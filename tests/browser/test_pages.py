@@ -84,6 +84,29 @@ def test_player_change_page(page, admin_login, screenshot):
     screenshot("periodic-tasks")
 
 
+def test_snapshot_page_is_grouped_tables_that_fit_the_screen(page, admin_login, screenshot):
+    player = PlayerFactory(username="Zezima")
+    snapshot_record(player_id=player.pk, reading=reading({"attack": 13_034_431, "zulrah": 1_234}))
+    snapshot = player.snapshots.get()
+    admin_login()
+
+    page.get(page.base_url + reverse("admin:hiscores_snapshot_change", args=[snapshot.pk]))
+
+    body = page.find_element(By.TAG_NAME, "body").text
+    assert "Zezima @ " in body and "13,034,431" in body
+    for table in ("snapshot-skills", "snapshot-activities", "snapshot-bosses"):
+        assert page.find_element(By.ID, table).is_displayed()
+    width, inner, height = page.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth,"
+        " document.documentElement.scrollHeight]"
+    )
+    assert width <= inner, (width, inner)  # no horizontal scrolling at 1280 px
+    assert height < 4_000, height  # was 7,857 px: one row per column
+    screenshot("snapshot-change")
+    click_and_wait(page, page.find_element(By.ID, "snapshot-player-link"))
+    assert page.current_url.endswith(reverse("admin:players_player_change", args=[player.pk]))
+
+
 def test_party_page_is_read_only(page, admin_login, screenshot):
     party = party_with_drops(
         (1319, "Rune 2h sword", 1, 1_234_567), (536, "Dragon bones", 100, 2_000)
@@ -110,4 +133,7 @@ def test_docs_render_offline(page, screenshot, path, ready):
     )
     assert foreign_requests(page) == []
     assert not page.find_elements(By.CSS_SELECTOR, "img[src*='//']")
+    # Not even a request the page's policy blocks: the ReDoc logo is inline.
+    names = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert not [name for name in names if "redoc.ly" in name], names
     screenshot(path.strip("/"))
