@@ -243,3 +243,15 @@ def test_recent_achievements_endpoint(reader_client):
 @pytest.mark.django_db
 def test_achievements_need_authentication(api_client):
     assert api_client.get("/achievements/recent").status_code == 401
+
+
+@pytest.mark.django_db
+def test_player_page_shows_achievements_and_records(client, history_player):
+    from django.contrib.auth import get_user_model
+
+    _run()
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456!")
+    client.force_login(admin)
+    html = client.get(f"/admin/players/player/{history_player.pk}/change/").content.decode()
+    assert "99 Attack" in html
+    assert "records (best gain per day, week, month)" in html.lower()
