@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, QuerySet
 
-from history.achievements import BY_KEY, DEFINITIONS
+from history.achievements import DEFINITIONS
 from history.models import Achievement, Record
 from players.models import Player
 
@@ -36,7 +36,3 @@ def achievements_recent(*, limit: int) -> QuerySet[Achievement]:
 
 def player_records(*, player: Player, period: str) -> QuerySet[Record]:
     return Record.objects.filter(player=player, period=period).order_by("metric")
-
-
-def known_key(key: str) -> bool:
-    return key in BY_KEY
