@@ -34,6 +34,7 @@ from hiscores.outcomes import (
     ROLLUP_HOUR,
     FetchStatus,
 )
+from hiscores.stored import StoredSnapshot, snapshot_stored_notify
 from osrs_diff import events
 from osrs_diff.datetimes import not_after_now
 from osrs_diff.queues import SCHEDULED
@@ -364,6 +365,17 @@ def _compare_and_store(
         Q(last_changed__lt=fetched_at) | Q(last_changed__isnull=True)
     ).update(last_changed=fetched_at)
     _clear_flag(player)
+    snapshot_stored_notify(  # achievements and records (history registers them)
+        StoredSnapshot(
+            player_id=player.pk,
+            username=player.username,
+            snapshot_id=snapshot_id,
+            fetched_at=fetched_at,
+            previous=previous,
+            columns=columns,
+            extra=extra,
+        )
+    )
     return FetchOutcome(FetchStatus.SUCCESS, snapshot_id=snapshot_id, **base)
 
 

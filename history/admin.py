@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -22,6 +23,7 @@ from hiscores.baselines import snapshot_baseline_accept
 from hiscores.integration.catalogue import get_metric
 from hiscores.integration.shared import web_deadline
 from history import overview
+from history.models import Achievement, Record
 from history.serializers import RangeQuerySerializer
 from osrs_diff.exceptions import ServiceError
 from players.models import Player
@@ -64,6 +66,41 @@ def _ranked(rows: list[overview.OverviewRow]) -> list[overview.OverviewRow]:
     return [row for row in rows if row.value is not None]
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    """Derived rows (history.services maintains them): shown, never edited here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AchievementInline(_ReadOnlyInline):
+    model = Achievement
+    fields = readonly_fields = [
+        "name",
+        "metric",
+        "threshold",
+        "achieved_at",
+        "previous_snapshot_at",
+    ]
+    ordering = [F("achieved_at").desc(nulls_last=True), "key"]
+    verbose_name_plural = "achievements (manage.py compute_achievements rebuilds them)"
+
+
+class RecordInline(_ReadOnlyInline):
+    model = Record
+    fields = ["period", "metric", "gained", "period_start", "period_end"]
+    readonly_fields = fields
+    ordering = ["period", "-gained"]
+    verbose_name_plural = "records (best gain per day, week, month)"
+
+
 admin.site.unregister(Player)
 
 
@@ -79,7 +116,11 @@ class PlayerPageAdmin(PlayerAdmin):
     ]
 
     def get_inlines(self, request, obj=None):
-        return []  # the game-mode history is a table of the page
+        # The game-mode history is a table of the page; achievements and records are read-only
+        # inlines, shown on GET only (a save posts no formset for them).
+        if obj is None or request.method != "GET":
+            return []
+        return [AchievementInline, RecordInline]
 
     def get_urls(self):
         accept = self.admin_site.admin_view(self.accept_reading_view)

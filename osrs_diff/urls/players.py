@@ -7,6 +7,7 @@ its own number of path segments or literal parts.
 
 from hiscores import rename_views
 from hiscores import views as hiscores_views
+from history import achievement_views
 from history import views as history_views
 from osrs_diff.routing import route
 from players import name_views
@@ -85,5 +86,16 @@ urlpatterns = [
         "players/<username>/history/<metric>/chart.svg",
         history_views.PlayerMetricChartView.as_view(),
         name="player-history-chart",
+    ),
+    # Achievements and records (history).
+    route(
+        "players/<username>/achievements",
+        achievement_views.PlayerAchievementsView.as_view(),
+        name="player-achievements",
+    ),
+    route(
+        "players/<username>/records",
+        achievement_views.PlayerRecordsView.as_view(),
+        name="player-records",
     ),
 ]

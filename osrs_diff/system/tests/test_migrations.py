@@ -13,6 +13,7 @@ BEFORE = [
     ("hiscores", "0002_fetch_outcome_count"),
     ("drops", "0003_report_drop_function"),
     ("system", None),
+    ("history", None),  # no migrations before issue 18
 ]
 
 
