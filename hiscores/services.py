@@ -260,9 +260,10 @@ def _compare_and_store(
         # Backstop of the unique (player, fetched_at): this exact reading was recorded before.
         existing = Snapshot.objects.only("id").get(player_id=player.pk, fetched_at=fetched_at)
         return FetchOutcome(FetchStatus.UNCHANGED, snapshot_id=existing.pk, **base)
+    changed_at = not_after_now(fetched_at)  # a backfill line may lie up to a day ahead
     Player.objects.filter(pk=player.pk).filter(
-        Q(last_changed__lt=fetched_at) | Q(last_changed__isnull=True)
-    ).update(last_changed=fetched_at)
+        Q(last_changed__lt=changed_at) | Q(last_changed__isnull=True)
+    ).update(last_changed=changed_at)
     _clear_flag(player)
     return FetchOutcome(FetchStatus.SUCCESS, snapshot_id=snapshot_id, **base)
 
