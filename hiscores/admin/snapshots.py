@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from hiscores.models import Snapshot
+from osrs_diff.admin_changelists import BoundedChangeListMixin
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = ("player", "fetched_at", "board", "overall_level", "overall_experience")
     list_filter = ("board", ("fetched_at", admin.DateFieldListFilter))
     list_select_related = ("player",)
