@@ -33,10 +33,23 @@ def in_own_connection(work):
 def committed_adds():
     """The players the threads commit for real, deleted by hand afterwards (no flush: a
     transactional test's flush would renumber the content types the drills restore)."""
+    from django.db.models import Max
+
+    from osrs_diff.models import OutboxEvent, PeriodicTaskDeletion
+
+    def last_ids():
+        return [model.objects.aggregate(m=Max("pk"))["m"] or 0 for model in BOOKKEEPING]
+
+    BOOKKEEPING = (PeriodicTaskDeletion, OutboxEvent)
+    before = in_own_connection(last_ids)
     yield
-    in_own_connection(
-        lambda: players_delete(players=Player.objects.filter(username_key="demo deiron"))
-    )
+
+    def cleanup():
+        players_delete(players=Player.objects.filter(username_key="demo deiron"))
+        for model, last in zip(BOOKKEEPING, before, strict=True):
+            model.objects.filter(pk__gt=last).delete()  # the delete's tombstone, events
+
+    in_own_connection(cleanup)
 
 
 @pytest.mark.django_db
