@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from drops import services
 from drops.models import Drop, Party
+from osrs_diff.admin_changelists import BoundedChangeListMixin
 
 
 def gp(value: int | Decimal) -> str:
@@ -45,7 +46,7 @@ class PartyStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "world",
@@ -110,7 +111,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Drop)
-class DropAdmin(admin.ModelAdmin):
+class DropAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "party",

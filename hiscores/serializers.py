@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hiscores.selectors import snapshot_metrics
-from osrs_diff.datetimes import BoundedDateTimeField
+from osrs_diff.datetimes import DATE_ONLY_END_HELP, BoundedDateTimeField
 from players.serializers import PlayerSerializer
 
 MAX_USERNAMES_PER_REQUEST = 50
@@ -14,13 +14,19 @@ MAX_USERNAMES_PER_REQUEST = 50
 
 class StatsQuerySerializer(serializers.Serializer):
     at = BoundedDateTimeField(
-        required=False, help_text="ISO datetime: stats in force at that time."
+        required=False,
+        date_is_end=True,
+        help_text=f"ISO datetime: stats in force at that time. {DATE_ONLY_END_HELP}",
     )
 
 
 class SnapshotRangeSerializer(serializers.Serializer):
-    start = BoundedDateTimeField(required=False)
-    end = BoundedDateTimeField(required=False)
+    start = BoundedDateTimeField(
+        required=False, help_text="ISO datetime or date (a date: the start of that day, UTC)."
+    )
+    end = BoundedDateTimeField(
+        required=False, date_is_end=True, help_text=f"ISO datetime. {DATE_ONLY_END_HELP}"
+    )
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:

@@ -10,12 +10,14 @@ one player, so the second one compares with the first one's row and finds nothin
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -37,11 +39,13 @@ from hiscores.outcomes import (
 from hiscores.stored import StoredSnapshot, snapshot_stored_notify
 from osrs_diff import events
 from osrs_diff.datetimes import not_after_now
+from osrs_diff.exceptions import Conflict
 from osrs_diff.queues import SCHEDULED
 from players.adaptive import fetch_delivery_adapted, player_fetch_interval_adapt
 from players.game_modes import GameMode, board_for_game_mode
 from players.missing import player_found_record, player_not_found_record
 from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, MIN_FETCH_INTERVAL_MINUTES, Player
+from players.names import normalise_username, validate_username
 from players.services import (
     GameModeDetection,
     PlayerCreation,
@@ -361,9 +365,10 @@ def _compare_and_store(
         # Backstop of the unique (player, fetched_at): this exact reading was recorded before.
         existing = Snapshot.objects.only("id").get(player_id=player.pk, fetched_at=fetched_at)
         return FetchOutcome(FetchStatus.UNCHANGED, snapshot_id=existing.pk, **base)
+    changed_at = not_after_now(fetched_at)  # a backfill line may lie up to a day ahead
     Player.objects.filter(pk=player.pk).filter(
-        Q(last_changed__lt=fetched_at) | Q(last_changed__isnull=True)
-    ).update(last_changed=fetched_at)
+        Q(last_changed__lt=changed_at) | Q(last_changed__isnull=True)
+    ).update(last_changed=changed_at)
     _clear_flag(player)
     snapshot_stored_notify(  # achievements and records (history registers them)
         StoredSnapshot(
@@ -517,13 +522,58 @@ def player_track(
     fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
     detection: GameModeDetection | None = None,
 ) -> PlayerCreation:
-    """Track a player: detect its mode, store it, its schedule and first snapshot atomically."""
-    return player_create(
-        username=username,
-        fetch_interval_minutes=fetch_interval_minutes,
-        detection=detection,
-        on_created=_record_first_snapshot,
-    )
+    """Track a player: detect its mode, store it, its schedule and first snapshot atomically.
+
+    One request at a time tracks a given name: a concurrent add of the same (normalised) name
+    answers 409 at once instead of spending hiscores requests, so a burst of adds cannot share
+    out the politeness queue until every one of them runs out of its web deadline.
+    """
+    name = validate_username(username)
+    with _tracking(name):
+        return player_create(
+            username=username,
+            fetch_interval_minutes=fetch_interval_minutes,
+            detection=detection,
+            on_created=_record_first_snapshot,
+        )
+
+
+TRACKING_LOCK_PREFIX = "players:tracking:"
+
+
+def _tracking_lock_seconds() -> int:
+    """A little over the web deadline: a crashed holder frees the name soon after."""
+    return int(float(getattr(settings, "OSRS_HISCORES_WEB_DEADLINE", 8.0))) + 5
+
+
+@contextmanager
+def _tracking(name: str) -> Iterator[None]:
+    """Hold the name's tracking lock (an atomic `cache.add`) or raise Conflict.
+
+    The cache is Redis in production, shared by every web process and worker; embedded mode's
+    local-memory cache locks within its one process. Without a cache the add goes ahead unlocked
+    (the unique username key still refuses a second row).
+    """
+    key = normalise_username(name)
+    lock = TRACKING_LOCK_PREFIX + key.replace(" ", "_")  # "_" reads as a space in names
+    try:
+        acquired = cache.add(lock, 1, timeout=_tracking_lock_seconds())
+    except Exception as exc:  # Redis down: degrade to the database's unique key
+        logger.warning("tracking lock unavailable (%s); adding %r unlocked", exc.__class__, key)
+        yield
+        return
+    if not acquired:
+        raise Conflict(
+            f"{name!r} is being added by another request; try again in a few seconds.",
+            details={"username": name},
+        )
+    try:
+        yield
+    finally:
+        try:
+            cache.delete(lock)
+        except Exception as exc:  # the lock expires by itself
+            logger.warning("could not release the tracking lock of %r (%s)", key, exc.__class__)
 
 
 def players_track_bulk(

@@ -33,7 +33,10 @@ class PlayerListCreateView(PlayerListView):
             201: PlayerWriteSerializer,
             400: OpenApiResponse(description="Invalid name or interval."),
             404: OpenApiResponse(description="player_not_found: no hiscores board knows it."),
-            409: OpenApiResponse(description="Already tracked (in any spelling)."),
+            409: OpenApiResponse(
+                description="conflict: already tracked (in any spelling), or being added by "
+                "another request right now."
+            ),
             502: OpenApiResponse(description="hiscores_unavailable: nothing was stored."),
             503: OpenApiResponse(description="rate_limited (Retry-After), or our side is down."),
         },

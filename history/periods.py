@@ -20,7 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from osrs_diff.datetimes import EARLIEST, MomentOutOfRange, check_day, check_moment, echo
+from osrs_diff.datetimes import (
+    EARLIEST,
+    MomentOutOfRange,
+    check_day,
+    check_moment,
+    day_end,
+    echo,
+)
 
 DEFAULT_SPAN = relativedelta(days=30)
 # Ten years with their leap days: `period=10y` and `days=3653` are both within the limit.
@@ -95,8 +102,8 @@ def parse_moment(
         raise RangeError(field, "Give an ISO date or datetime.")
     try:
         if len(cleaned) <= 10:
-            moment = check_day(date.fromisoformat(cleaned), now=now)
-            return moment + timedelta(days=1) if end_of_day else moment
+            day = date.fromisoformat(cleaned)
+            return day_end(day, now=now) if end_of_day else check_day(day, now=now)
         return check_moment(datetime.fromisoformat(cleaned), now=now)
     except MomentOutOfRange as exc:
         raise RangeError(field, str(exc)) from None

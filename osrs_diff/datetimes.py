@@ -72,6 +72,15 @@ def check_day(day: date, *, now: datetime | None = None) -> datetime:
     return check_moment(datetime.combine(day, time.min, tzinfo=UTC), now=now)
 
 
+def day_end(day: date, *, now: datetime | None = None) -> datetime:
+    """A date given as an *end* (`end`, `at`): the end of that day, i.e. the start of the next
+    (bounds checked on the day's start). The one rule for every date-only end or `at`."""
+    return check_day(day, now=now) + timedelta(days=1)
+
+
+DATE_ONLY_END_HELP = "A date alone (YYYY-MM-DD) means the end of that day (UTC)."
+
+
 def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
     """An ISO datetime (or date: its midnight) in UTC; ValueError if unparseable or refused."""
     cleaned = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
@@ -87,7 +96,27 @@ def not_after_now(value: datetime, *, now: datetime | None = None) -> datetime:
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    """DRF's DateTimeField under the shared rule (offset within +-14:00, 2001 to now + 1 day)."""
+    """DRF's DateTimeField under the shared rule (offset within +-14:00, 2001 to now + 1 day).
+
+    `date_is_end=True` (for `end` and `at`): a date alone means the end of that day (`day_end`).
+    """
+
+    def __init__(self, *args: Any, date_is_end: bool = False, **kwargs: Any) -> None:
+        self.date_is_end = date_is_end
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if self.date_is_end and isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+            else:
+                try:
+                    return day_end(day)
+                except MomentOutOfRange as exc:
+                    raise serializers.ValidationError(str(exc), code="out_of_range") from None
+        return super().to_internal_value(value)
 
     def enforce_timezone(self, value: datetime) -> datetime:
         try:

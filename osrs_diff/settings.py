@@ -195,6 +195,9 @@ SIMPLE_JWT = {
     # Tokens carry a fingerprint of the password hash: a password change ends every token.
     "CHECK_REVOKE_TOKEN": True,
 }
+# A rotated refresh token presented again within this many seconds of its rotation is refused
+# (401) without revoking its family: the losers of a concurrent refresh, not a thief.
+JWT_REFRESH_REUSE_GRACE_SECONDS = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
 
 # One login throttle for /auth/login, /admin/login/ and /api-auth/login/ (django-axes hooks
 # authenticate()): failures counted in the database per client address and per username.

@@ -25,6 +25,7 @@ from osrs_diff.auth.lockout import locked_out
 from osrs_diff.auth.tokens import RefreshToken
 from osrs_diff.authentication import JWTAuthentication, revoke_access_token
 from osrs_diff.exceptions import NotFound, error_body
+from osrs_diff.fields import StrictCharField
 from osrs_diff.throttling import ScopedRateThrottle
 
 
@@ -84,6 +85,12 @@ class LoginSerializer(TokenObtainPairSerializer):
     """Username/password in, an access/refresh pair out, with its type and lifetime."""
 
     token_class = RefreshToken
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # JSON strings only: {"username": 123} is a 400, not a failed (and counted) login.
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = StrictCharField(write_only=True, style={"input_type": "password"})
 
     def validate(self, attrs):
         request = self.context["request"]

@@ -15,6 +15,7 @@ from django_celery_beat.admin import PeriodicTaskAdmin as BasePeriodicTaskAdmin
 from django_celery_beat.admin import PeriodicTaskForm as BasePeriodicTaskForm
 from django_celery_beat.models import PeriodicTask
 
+from osrs_diff.admin_changelists import BoundedChangeListMixin
 from osrs_diff.celery import app as celery_app
 
 
@@ -35,7 +36,7 @@ class PeriodicTaskForm(BasePeriodicTaskForm):
             self.initial.setdefault("regtask", self.instance.task)
 
 
-class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
+class PeriodicTaskAdmin(BoundedChangeListMixin, BasePeriodicTaskAdmin):
     """django-celery-beat's admin, plus the player a fetch task belongs to."""
 
     form = PeriodicTaskForm

@@ -12,6 +12,7 @@ from hiscores.admin.forms import PlayerAddForm, PlayerChangeForm
 from hiscores.admin.rename import rename_view
 from hiscores.integration.shared import web_deadline
 from hiscores.selectors import snapshot_latest
+from osrs_diff.admin_changelists import BoundedChangeListMixin
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.exceptions import ServiceError
 from osrs_diff.queues import interactive_send_options
@@ -69,7 +70,7 @@ class FlaggedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Player)
-class PlayerAdmin(admin.ModelAdmin):
+class PlayerAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = [
         "username",
         "game_mode",

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from hiscores import layout
 from hiscores.integration.catalogue import MetricKind, get_metric
 from hiscores.models import Snapshot
+from osrs_diff.admin_changelists import BoundedChangeListMixin
 
 LIST_COLUMNS = ("id", "player__id", "player__username", "fetched_at", "board")
 LIST_COLUMNS += ("overall_level", "overall_experience")
@@ -86,7 +87,7 @@ def snapshot_columns(tables: list[SnapshotTable]) -> list[list[SnapshotTable]]:
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = ("player", "fetched_at", "board", "overall_level", "overall_experience")
     list_filter = ("board", ("fetched_at", admin.DateFieldListFilter))
     list_select_related = ("player",)

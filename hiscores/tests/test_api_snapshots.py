@@ -168,3 +168,20 @@ def test_a_manual_fetch_is_queued_and_followable(auth_client, zezima, monkeypatc
 
 def test_fetching_an_untracked_player_is_404(auth_client):
     assert auth_client.post("/players/nobody/fetch").status_code == 404
+
+
+def test_a_date_only_end_means_the_end_of_that_day(auth_client, zezima):
+    day = T0.date().isoformat()  # the first snapshot was taken during this day
+
+    listed = auth_client.get("/players/zezima/snapshots", {"end": day}).json()
+    assert [s["skills"]["attack"]["experience"] for s in listed["results"]] == [1_000]
+
+    both = auth_client.get("/players/zezima/snapshots", {"start": day, "end": day}).json()
+    assert both["count"] == 1
+
+
+def test_stats_at_a_date_only_are_those_at_the_end_of_that_day(auth_client, zezima):
+    response = auth_client.get("/players/zezima/stats", {"at": T0.date().isoformat()})
+
+    assert response.status_code == 200
+    assert response.json()["skills"]["attack"]["experience"] == 1_000

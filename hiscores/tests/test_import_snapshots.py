@@ -206,3 +206,25 @@ def test_a_reading_within_a_day_ahead_never_moves_last_fetched_past_now(tmp_path
     run(str(write_lines(tmp_path, [line("Lynx Titan", ahead, {"attack": 1_000})])))
 
     assert Player.objects.get().last_fetched <= timezone.now()
+
+
+def test_a_reading_within_a_day_ahead_never_moves_last_changed_past_now(tmp_path):
+    from django.utils import timezone
+
+    ahead = (timezone.now() + timedelta(hours=12)).isoformat()
+    run(str(write_lines(tmp_path, [line("Lynx Titan", ahead, {"attack": 1_000})])))
+
+    player = Player.objects.get()
+    assert player.last_changed is not None
+    assert player.last_changed <= timezone.now()
+
+
+def test_the_same_conflicting_reading_twice_is_two_conflicts(tmp_path):
+    run(str(write_lines(tmp_path, [good(1, 1_000)])))
+
+    output = run(str(write_lines(tmp_path, [good(1, 9_000), good(1, 9_000)])), expect_exit=1)
+
+    assert "stored 0, unchanged 0, rejected 0, conflicts 2, bad 0" in output
+    assert "line 1: conflict: a different reading is already stored" in output
+    assert "line 2: conflict:" in output
+    assert Snapshot.objects.get().attack_experience == 1_000

@@ -7,11 +7,16 @@ from typing import Any
 from rest_framework_simplejwt import serializers
 
 from osrs_diff.auth.tokens import RefreshToken, refresh_rotate
+from osrs_diff.fields import RejectUnknownFieldsMixin, StrictCharField
 
 
-class TokenRefreshSerializer(serializers.TokenRefreshSerializer):
-    """`POST /auth/refresh`: rotate exactly once; a reused token revokes its family."""
+class TokenRefreshSerializer(RejectUnknownFieldsMixin, serializers.TokenRefreshSerializer):
+    """`POST /auth/refresh`: rotate exactly once; a reused token revokes its family.
 
+    The body is strict: `refresh` must be a JSON string and no other field is accepted (400).
+    """
+
+    refresh = StrictCharField()
     token_class = RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:

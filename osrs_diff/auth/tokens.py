@@ -7,7 +7,9 @@
 * `refresh_rotate` locks the refresh token's OutstandingToken row, so of any number of concurrent
   uses of one refresh token exactly one rotates it; the others find it blacklisted.
 * Presenting a refresh token that is already blacklisted (rotated or logged out) means it was
-  copied: the whole family is revoked - its outstanding refresh tokens are blacklisted and its
+  copied - unless it was rotated less than `JWT_REFRESH_REUSE_GRACE_SECONDS` (default 10) ago,
+  which is the losers of a concurrent refresh (refused with 401, nothing revoked). Otherwise the
+  whole family is revoked - its outstanding refresh tokens are blacklisted and its
   access tokens are denied until they expire (`osrs_diff.authentication`).
 * A token carries a fingerprint of the user's password hash (simplejwt's CHECK_REVOKE_TOKEN
   claim); after a password change no token issued before it works, and a refresh with such a
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -220,10 +223,26 @@ def refresh_rotate(*, raw: str) -> dict[str, str]:
     return data
 
 
+def _rotated_moments_ago(jti: Any) -> bool:
+    """Whether the token was rotated (blacklisted) within the reuse grace window.
+
+    Concurrent uses of one refresh token (a client racing itself) lose to the one that rotated
+    it; they are refused but are not taken for theft, so the winner's new tokens keep working.
+    """
+    grace = float(getattr(settings, "JWT_REFRESH_REUSE_GRACE_SECONDS", 10))
+    if grace <= 0 or not isinstance(jti, str):
+        return False
+    since = timezone.now() - timedelta(seconds=grace)
+    return BlacklistedToken.objects.filter(token__jti=jti, blacklisted_at__gt=since).exists()
+
+
 def _revoke_reused(raw: str) -> None:
     payload = _unverified_payload(raw)  # the signature was verified by the caller
     family = family_of_payload(payload)
     if family is None:
+        return
+    if _rotated_moments_ago(payload.get(api_settings.JTI_CLAIM)):
+        logger.info("refresh token used again right after its rotation: refused, not revoked")
         return
     revoked = token_family_revoke(
         user_id=int(payload[api_settings.USER_ID_CLAIM]), family=str(family)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from osrs_diff.admin_changelists import BoundedChangeListMixin
 from osrs_diff.exceptions import ServiceError
 from osrs_diff.system import selectors, services
 from osrs_diff.system.models import SystemTask, Webhook, WebhookDelivery
@@ -22,7 +23,7 @@ admin.site.index_template = "admin/system/index.html"
 
 
 @admin.register(SystemTask)
-class SystemTaskAdmin(admin.ModelAdmin):
+class SystemTaskAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     """Read-only list of system PeriodicTasks; edit the schedule itself under Periodic tasks."""
 
     list_display = (

@@ -131,3 +131,50 @@ def test_login_still_works_when_the_throttle_cache_is_down(api_client, user, mon
 
     assert response.status_code == 200
     assert response.json()["access"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": 123, "password": "x"},
+        {"username": "operator", "password": 123},
+        {"username": ["operator"], "password": PASSWORD},
+        {"username": "operator", "password": None},
+    ],
+)
+def test_login_with_wrong_json_types_is_a_validation_error_not_a_failed_login(
+    api_client, user, body
+):
+    from axes.models import AccessAttempt
+
+    response = api_client.post("/auth/login", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "validation_error"
+    assert not AccessAttempt.objects.exists()  # a type error is not a password guess
+
+
+def test_a_wrong_password_still_counts_as_a_failed_login(api_client, user):
+    from axes.models import AccessAttempt
+
+    assert login(api_client, password="wrong").status_code == 401
+
+    assert AccessAttempt.objects.get().failures_since_start == 1
+
+
+@pytest.mark.parametrize("body", [{"refresh": 123}, {"refresh": ["x"]}, {"refresh": None}])
+def test_refresh_with_wrong_json_types_is_a_validation_error(api_client, body):
+    response = api_client.post("/auth/refresh", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "validation_error"
+
+
+def test_refresh_with_an_unknown_field_is_a_validation_error(api_client, user):
+    refresh = login(api_client).json()["refresh"]
+
+    response = api_client.post("/auth/refresh", {"refresh": refresh, "extra": 1}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "validation_error"
+    assert "extra" in response.json()["details"]

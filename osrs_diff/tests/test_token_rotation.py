@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 PASSWORD = "s3cret-pass!"
 
@@ -92,15 +93,30 @@ def test_eight_concurrent_refreshes_with_one_token_give_exactly_one_new_pair(com
         lambda: OutstandingToken.objects.filter(user_id=committed_user.pk).count()
     )
     assert outstanding == 2
+    # The losers were the same client racing itself, not a thief: the winner's pair keeps working.
+    (winner,) = [response.json() for response in responses if response.status_code == 200]
+    assert in_own_connection(lambda: me(Client(), winner["access"])) == 200
+    again = in_own_connection(lambda: refresh(Client(), winner["refresh"]))
+    assert again.status_code == 200
+    assert in_own_connection(lambda: me(Client(), again.json()["access"])) == 200
+
+
+def age_rotations(seconds: int) -> None:
+    """Move every rotation (blacklisting) back in time, past the reuse grace window."""
+    for row in BlacklistedToken.objects.all():
+        BlacklistedToken.objects.filter(pk=row.pk).update(
+            blacklisted_at=row.blacklisted_at - timedelta(seconds=seconds)
+        )
 
 
 @pytest.mark.django_db
-def test_reusing_a_rotated_token_revokes_every_token_issued_from_it(user):
+def test_reusing_a_rotated_token_revokes_every_token_issued_from_it(user, settings):
     client = Client()
     first = login(client, user.username)
     second = refresh(client, first["refresh"]).json()
     third = refresh(client, second["refresh"]).json()
     assert me(client, third["access"]) == 200
+    age_rotations(settings.JWT_REFRESH_REUSE_GRACE_SECONDS + 1)
 
     reuse = refresh(client, first["refresh"])
 
@@ -116,6 +132,7 @@ def test_reuse_leaves_the_users_other_logins_alone(user):
     stolen = login(client, user.username)
     other_device = login(client, user.username)
     assert refresh(client, stolen["refresh"]).status_code == 200
+    age_rotations(11)
 
     assert refresh(client, stolen["refresh"]).status_code == 401
 
@@ -136,3 +153,31 @@ def test_a_logged_out_refresh_token_cannot_refresh(user):
     assert logout.status_code == 204
 
     assert refresh(client, pair["refresh"]).status_code == 401
+
+
+@pytest.mark.django_db
+def test_reuse_within_the_grace_window_is_refused_without_revoking(user, settings):
+    settings.JWT_REFRESH_REUSE_GRACE_SECONDS = 10
+    client = Client()
+    first = login(client, user.username)
+    second = refresh(client, first["refresh"]).json()
+
+    late_loser = refresh(client, first["refresh"])
+
+    assert late_loser.status_code == 401
+    assert me(client, second["access"]) == 200
+    assert refresh(client, second["refresh"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_grace_window_is_measured_from_the_rotation(user, settings):
+    settings.JWT_REFRESH_REUSE_GRACE_SECONDS = 10
+    client = Client()
+    first = login(client, user.username)
+    second = refresh(client, first["refresh"]).json()
+    age_rotations(11)
+
+    assert refresh(client, first["refresh"]).status_code == 401
+
+    assert me(client, second["access"]) == 401
+    assert refresh(client, second["refresh"]).status_code == 401

@@ -71,7 +71,7 @@ class Command(BaseCommand):
             progress = tqdm(total=len(lines), unit="reading", disable=not lines, file=self.stderr)
             for key, readings in by_player.items():
                 player = players[key]
-                seen: dict[datetime, tuple[int, layout.FlatValues]] = {}
+                seen: dict[datetime, tuple[int, layout.FlatValues, str | None]] = {}
                 for line in sorted(readings, key=lambda item: (item.fetched_at, item.number)):
                     status, reason = self._apply(player, line, seen)
                     counts[status] += 1
@@ -149,7 +149,7 @@ class Command(BaseCommand):
         self,
         player: Player,
         line: ImportLine,
-        seen: dict[datetime, tuple[int, layout.FlatValues]],
+        seen: dict[datetime, tuple[int, layout.FlatValues, str | None]],
     ) -> tuple[str, str | None]:
         """(status, reason when the line is not accepted) for one line, in its own savepoint."""
         board = board_for_game_mode(line.game_mode)
@@ -161,22 +161,26 @@ class Command(BaseCommand):
         include_ranks = settings.SNAPSHOT_DEDUP_INCLUDE_RANKS
         earlier = seen.get(line.fetched_at)
         if earlier is not None:
-            number, earlier_values = earlier
+            number, earlier_values, earlier_conflict = earlier
             if layout.progressed(earlier_values, values, include_ranks=include_ranks):
                 return CONFLICT, (
                     f"conflict: line {number} has a different reading for the same "
                     f"fetched_at {line.fetched_at.isoformat()}"
                 )
+            if earlier_conflict:  # the same reading as a conflicting line conflicts too
+                return CONFLICT, f"conflict: same reading as line {number} ({earlier_conflict})"
             return FetchStatus.UNCHANGED, None
-        seen[line.fetched_at] = (line.number, values)
+        seen[line.fetched_at] = (line.number, values, None)
         stored = Snapshot.objects.filter(player_id=player.pk, fetched_at=line.fetched_at).first()
         if stored is not None:
             before = layout.flatten_row(stored.__dict__, stored.extra)
             if layout.progressed(before, values, include_ranks=include_ranks):
-                return CONFLICT, (
-                    "conflict: a different reading is already stored for fetched_at "
+                reason = (
+                    "a different reading is already stored for fetched_at "
                     f"{line.fetched_at.isoformat()}"
                 )
+                seen[line.fetched_at] = (line.number, values, reason)
+                return CONFLICT, f"conflict: {reason}"
             return FetchStatus.UNCHANGED, None
         try:
             with transaction.atomic():  # a savepoint: a failing line leaves the others alone
