@@ -10,15 +10,12 @@ one player, so the second one compares with the first one's row and finds nothin
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -29,29 +26,19 @@ from hiscores.integration.errors import HiscoresUnavailable, PlayerNotFound
 from hiscores.integration.results import Board, HiscoresResult
 from hiscores.integration.shared import fetch as hiscores_fetch
 from hiscores.integration.shared import limiter_wait_bound
-from hiscores.models import FetchOutcomeCount, Snapshot
+from hiscores.models import Snapshot
+from hiscores.outcome_counts import fetch_outcome_record
 from hiscores.outcomes import (
-    COUNTED_OUTCOMES,
-    FETCH_OUTCOME_RETENTION,
-    ROLLUP_HOUR,
     FetchStatus,
 )
 from hiscores.stored import StoredSnapshot, snapshot_stored_notify
 from osrs_diff import events
 from osrs_diff.datetimes import not_after_now
-from osrs_diff.exceptions import Conflict
 from osrs_diff.queues import SCHEDULED
-from players.adaptive import fetch_delivery_adapted, player_fetch_interval_adapt
+from players.adaptive import player_fetch_interval_adapt
 from players.game_modes import GameMode, board_for_game_mode
 from players.missing import player_found_record, player_not_found_record
-from players.models import DEFAULT_FETCH_INTERVAL_MINUTES, MIN_FETCH_INTERVAL_MINUTES, Player
-from players.names import normalise_username, validate_username
-from players.services import (
-    GameModeDetection,
-    PlayerCreation,
-    player_create,
-    players_create_bulk,
-)
+from players.models import Player
 
 logger = logging.getLogger(__name__)
 
@@ -149,46 +136,6 @@ def _fetch_reading(player: Player, *, scheduled: bool) -> HiscoresResult:
         raise
 
 
-def scheduled_fetch_is_stale(
-    *, player_id: int, age_seconds: float | None, interval_seconds: float | None = None
-) -> bool:
-    """A scheduled message older than its schedule's interval: the next one is due already.
-
-    The interval is the one its PeriodicTask had when beat sent it (`interval_seconds`, the
-    `schedule_interval_seconds` header), or the player's effective interval if that is shorter
-    now (a reset after progress) or the header is missing.
-    """
-    if age_seconds is None:
-        return False
-    if interval_seconds and age_seconds > float(interval_seconds):
-        return True
-    if age_seconds <= MIN_FETCH_INTERVAL_MINUTES * 60:
-        return False  # no player interval is shorter: spare the query
-    intervals = (
-        Player.objects.filter(pk=player_id)
-        .values_list("fetch_interval_minutes", "effective_interval_minutes")
-        .first()
-    )
-    if intervals is None:
-        return False  # not tracked: the fetch itself reports the skip
-    configured, effective = intervals
-    return age_seconds > (effective or configured) * 60
-
-
-def scheduled_fetch_skip_stale(*, player_id: int, age_seconds: float) -> FetchOutcome:
-    """Count and log a stale scheduled message; nothing is fetched."""
-    logger.info(
-        "scheduled fetch of player %s skipped: its message is %.0f s old", player_id, age_seconds
-    )
-    fetch_outcome_record(outcome=FetchStatus.STALE)
-    return FetchOutcome(
-        FetchStatus.STALE, player_id, reason="stale", details={"age_seconds": round(age_seconds, 1)}
-    )
-
-
-# A hardcore who died (or an ironman who de-ironed) stops moving on the iron board while they
-# keep playing elsewhere. An iron board that has not moved for this long, with no game-mode check
-# for as long, gets one now rather than at the next daily check.
 FROZEN_BOARD_RECHECK = timedelta(hours=6)
 
 
@@ -208,57 +155,6 @@ def _queue_game_mode_check(*, player_id: int) -> None:
     transaction.on_commit(
         lambda: check_game_mode.apply_async(kwargs={"player_id": player_id}, queue=SCHEDULED)
     )
-
-
-def scheduled_fetch_claim(
-    *,
-    player_id: int,
-    delivery_id: str,
-    interval_seconds: float | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Claim the player's current due time for one scheduled task delivery; False: skip it.
-
-    Beat may send one due time twice: a second beat started by mistake, or a restarted one that
-    had not yet written back its send times. Those copies carry new task ids, while a redelivered
-    or retried message keeps its id, so the claim is granted to a new id only once half the
-    schedule's interval has passed since the last claim (the next due time is always free).
-    `interval_seconds` defaults to the player's own fetch interval.
-    """
-    now = now or timezone.now()
-    players = Player.objects.filter(pk=player_id)
-    if not interval_seconds:
-        minutes = players.values_list("fetch_interval_minutes", flat=True).first()
-        if minutes is None:
-            return True  # not tracked: the fetch itself reports the skip
-        interval_seconds = minutes * 60
-    window_start = now - timedelta(seconds=float(interval_seconds) / 2)
-    delivery = delivery_id[:64]
-    # A redelivery whose outcome already moved the adaptive interval keeps that mark, so the
-    # interval moves once per delivery (players.adaptive.player_fetch_interval_adapt).
-    adapted = fetch_delivery_adapted(delivery_id)
-    claimed = (
-        players.filter(
-            Q(scheduled_fetch_claimed_at__isnull=True)
-            | Q(scheduled_fetch_claimed_at__lte=window_start)
-            | Q(scheduled_fetch_delivery__in=(delivery, adapted))
-        ).update(
-            scheduled_fetch_claimed_at=now,
-            scheduled_fetch_delivery=Case(
-                When(scheduled_fetch_delivery=adapted, then=Value(adapted)),
-                default=Value(delivery),
-            ),
-        )
-        > 0
-    )
-    if not claimed:
-        if not players.exists():
-            return True
-        logger.info(
-            "scheduled fetch of player %s skipped: its due time was claimed by another send",
-            player_id,
-        )
-    return claimed
 
 
 def snapshot_record(
@@ -452,138 +348,4 @@ def snapshot_record_unavailable(*, player_id: int, error: HiscoresUnavailable) -
         player_id,
         reason=getattr(error, "reason", "unknown"),
         details=str(error),
-    )
-
-
-# --- Fetch outcome counts (GET /system/stats, /metrics) ----
-
-
-def _hour_start(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _outcome_add(cursor, *, hour: datetime, outcome: str, amount: int) -> int:
-    """One atomic upsert (PostgreSQL and SQLite); returns the row's new count."""
-    table = connection.ops.quote_name(FetchOutcomeCount._meta.db_table)
-    count = connection.ops.quote_name("count")
-    cursor.execute(
-        f"INSERT INTO {table} (hour, outcome, {count}) VALUES (%s, %s, %s) "
-        f"ON CONFLICT (hour, outcome) DO UPDATE SET {count} = {table}.{count} + %s "
-        f"RETURNING {count}",
-        [connection.ops.adapt_datetimefield_value(hour), outcome, amount, amount],
-    )
-    return cursor.fetchone()[0]
-
-
-def fetch_outcome_record(*, outcome: str, at: datetime | None = None) -> None:
-    """Count one fetch outcome in its hour; never fails the fetch it counts.
-
-    The first count of a new hour also folds that outcome's hours past the retention into the
-    rollup row (DELETE ... RETURNING, so concurrent folds never count a row twice).
-    """
-    if outcome not in COUNTED_OUTCOMES:
-        return
-    hour = _hour_start(at or timezone.now())
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if _outcome_add(cursor, hour=hour, outcome=outcome, amount=1) != 1:
-                return
-            table = connection.ops.quote_name(FetchOutcomeCount._meta.db_table)
-            count = connection.ops.quote_name("count")
-            cursor.execute(
-                f"DELETE FROM {table} WHERE outcome = %s AND hour > %s AND hour < %s "
-                f"RETURNING {count}",
-                [
-                    outcome,
-                    connection.ops.adapt_datetimefield_value(ROLLUP_HOUR),
-                    connection.ops.adapt_datetimefield_value(hour - FETCH_OUTCOME_RETENTION),
-                ],
-            )
-            folded = sum(row[0] for row in cursor.fetchall())
-            if folded:
-                _outcome_add(cursor, hour=ROLLUP_HOUR, outcome=outcome, amount=folded)
-    except DatabaseError as exc:
-        logger.warning("could not count fetch outcome %s: %s", outcome, exc)
-
-
-# --- Tracking: a new player and its first snapshot, committed together ----
-
-
-def _record_first_snapshot(player: Player, detection: GameModeDetection) -> None:
-    """The detection already read the player's own board: that reading is the first snapshot."""
-    reading = detection.results.get(detection.mode)
-    if reading is not None:
-        snapshot_record(player_id=player.pk, reading=reading)
-
-
-def player_track(
-    *,
-    username: str,
-    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
-    detection: GameModeDetection | None = None,
-) -> PlayerCreation:
-    """Track a player: detect its mode, store it, its schedule and first snapshot atomically.
-
-    One request at a time tracks a given name: a concurrent add of the same (normalised) name
-    answers 409 at once instead of spending hiscores requests, so a burst of adds cannot share
-    out the politeness queue until every one of them runs out of its web deadline.
-    """
-    name = validate_username(username)
-    with _tracking(name):
-        return player_create(
-            username=username,
-            fetch_interval_minutes=fetch_interval_minutes,
-            detection=detection,
-            on_created=_record_first_snapshot,
-        )
-
-
-TRACKING_LOCK_PREFIX = "players:tracking:"
-
-
-def _tracking_lock_seconds() -> int:
-    """A little over the web deadline: a crashed holder frees the name soon after."""
-    return int(float(getattr(settings, "OSRS_HISCORES_WEB_DEADLINE", 8.0))) + 5
-
-
-@contextmanager
-def _tracking(name: str) -> Iterator[None]:
-    """Hold the name's tracking lock (an atomic `cache.add`) or raise Conflict.
-
-    The cache is Redis in production, shared by every web process and worker; embedded mode's
-    local-memory cache locks within its one process. Without a cache the add goes ahead unlocked
-    (the unique username key still refuses a second row).
-    """
-    key = normalise_username(name)
-    lock = TRACKING_LOCK_PREFIX + key.replace(" ", "_")  # "_" reads as a space in names
-    try:
-        acquired = cache.add(lock, 1, timeout=_tracking_lock_seconds())
-    except Exception as exc:  # Redis down: degrade to the database's unique key
-        logger.warning("tracking lock unavailable (%s); adding %r unlocked", exc.__class__, key)
-        yield
-        return
-    if not acquired:
-        raise Conflict(
-            f"{name!r} is being added by another request; try again in a few seconds.",
-            details={"username": name},
-        )
-    try:
-        yield
-    finally:
-        try:
-            cache.delete(lock)
-        except Exception as exc:  # the lock expires by itself
-            logger.warning("could not release the tracking lock of %r (%s)", key, exc.__class__)
-
-
-def players_track_bulk(
-    *,
-    detections: Sequence[tuple[str, GameModeDetection]],
-    fetch_interval_minutes: int = DEFAULT_FETCH_INTERVAL_MINUTES,
-) -> list[Player]:
-    """Track many detected players at once, each with its first snapshot (one transaction)."""
-    return players_create_bulk(
-        detections=detections,
-        fetch_interval_minutes=fetch_interval_minutes,
-        on_created=_record_first_snapshot,
     )

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from hiscores import services
+from hiscores import scheduled, services
 from hiscores.integration.errors import HiscoresUnavailable
 from osrs_diff.queues import SENT_AT_HEADER, is_interactive, message_age_seconds, request_header
 from players.schedules import FETCH_TASK
@@ -48,14 +48,14 @@ def fetch_player(self, player_id: int) -> dict:
         return _fetch(self, player_id=player_id, scheduled=False, delivery_id=None)
     interval_seconds = request_header(request, "schedule_interval_seconds")
     age = message_age_seconds(request_header(request, SENT_AT_HEADER))
-    if services.scheduled_fetch_is_stale(
+    if scheduled.scheduled_fetch_is_stale(
         player_id=player_id, age_seconds=age, interval_seconds=interval_seconds
     ):
-        return services.scheduled_fetch_skip_stale(player_id=player_id, age_seconds=age).as_dict()
+        return scheduled.scheduled_fetch_skip_stale(player_id=player_id, age_seconds=age).as_dict()
     delivery_id = None
     if _sent_by_beat(request):
         delivery_id = request.id
-        if not services.scheduled_fetch_claim(
+        if not scheduled.scheduled_fetch_claim(
             player_id=player_id, delivery_id=delivery_id, interval_seconds=interval_seconds
         ):
             return services.FetchOutcome(

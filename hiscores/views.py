@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hiscores import baselines, selectors, serializers, services
+from hiscores import baselines, selectors, serializers, tracking
 from hiscores.integration.shared import web_deadline
 from hiscores.tasks import fetch_player
 from osrs_diff.api_tasks import api_task_start
@@ -46,7 +46,7 @@ class PlayerListCreateView(PlayerListView):
         data = PlayerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with web_deadline():  # one attempt per board; 502/503 at once, never a retry sleep
-            creation = services.player_track(**data.validated_data)
+            creation = tracking.player_track(**data.validated_data)
         warnings = fetch_budget_warnings()  # the player is tracked either way
         return Response(
             PlayerWriteSerializer(creation.player, context={"warnings": warnings}).data,

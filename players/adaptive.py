@@ -29,7 +29,7 @@ def player_fetch_interval_adapt(
     """Apply the adaptive rule (players/intervals.py) after a fetch of `player_id`.
 
     `delivery_id` is the scheduled (beat) delivery that claimed the player's due time
-    (hiscores.services.scheduled_fetch_claim): only those count towards backing off, and once
+    (hiscores.scheduled.scheduled_fetch_claim): only those count towards backing off, and once
     per delivery - a redelivered message finds the claim marked and changes nothing. Any fetch
     that found progress (`progressed`, interactive ones too) resets the interval to the
     configured one. With ADAPTIVE_FETCH off a leftover stretched interval is reset.

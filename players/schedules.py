@@ -39,7 +39,7 @@ _GOLDEN = 0.6180339887498949
 # linearly: small statements are far faster than one huge one.
 _UPDATE_BATCH = 100
 # A fetch message older than its interval is pointless (the next one is due): the task itself
-# skips it and counts it as `stale` (hiscores.services.scheduled_fetch_is_stale). The broker's
+# skips it and counts it as `stale` (hiscores.scheduled.scheduled_fetch_is_stale). The broker's
 # expiry is the safety net behind that, so it comes later: an expired message is dropped by the
 # worker unseen and uncounted.
 EXPIRE_AFTER_INTERVALS = 2

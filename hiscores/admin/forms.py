@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 
-from hiscores import services as hiscores_services
+from hiscores import tracking
 from hiscores.integration.shared import web_deadline
 from osrs_diff.exceptions import Conflict, NotFound, ServiceError, ValidationFailed
 from players import services
@@ -95,7 +95,7 @@ class PlayerAddForm(ServiceForm):
     def perform(self) -> Player:
         data: dict[str, Any] = self.cleaned_data
         with web_deadline():  # one attempt per board: the admin never sleeps on a retry
-            return hiscores_services.player_track(
+            return tracking.player_track(
                 username=data["username"], fetch_interval_minutes=data["fetch_interval_minutes"]
             ).player
 

@@ -6,7 +6,7 @@ from django_celery_beat.models import PeriodicTask
 from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.integration.results import Board
 from hiscores.integration.testing import DOWN
-from hiscores.services import player_track
+from hiscores.tracking import player_track
 from osrs_diff.exceptions import Conflict, NotFound, ValidationFailed
 from players import schedules
 from players.game_modes import GameMode

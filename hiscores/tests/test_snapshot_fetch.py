@@ -12,7 +12,8 @@ from django.utils import timezone
 from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.integration.results import Board
 from hiscores.models import Snapshot
-from hiscores.services import FetchStatus, scheduled_fetch_claim, snapshot_fetch
+from hiscores.scheduled import scheduled_fetch_claim
+from hiscores.services import FetchStatus, snapshot_fetch
 from hiscores.tasks import fetch_player
 from players.game_modes import GameMode
 from tests.factories import PlayerFactory

@@ -112,7 +112,7 @@ class IntervalEntry:
         )
         headers = options["headers"]
         # Lets a task tell a second send of the same due time (two beats, a restarted beat)
-        # from the next one: see hiscores.services.scheduled_fetch_claim.
+        # from the next one: see hiscores.scheduled.scheduled_fetch_claim.
         headers["schedule_interval_seconds"] = self.interval.seconds
         return options
 

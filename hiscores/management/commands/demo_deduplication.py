@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from hiscores import services as hiscores_services
+from hiscores import tracking
 from hiscores.integration.fake_server import FakeHiscoresServer
 from hiscores.integration.fakes import make_hiscores_body
 from hiscores.integration.results import HiscoresResult
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         out(f"Fake hiscores server on {server.url}")
         self._show(server, username, BASE, RANKS)
         try:
-            player = hiscores_services.player_track(username=username).player
+            player = tracking.player_track(username=username).player
         except Conflict as exc:
             raise CommandError(f"{username!r} is already tracked: pass --username.") from exc
         player = player_services.player_pause(player=player)

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from hiscores import services as hiscores_services
+from hiscores import tracking
 from hiscores.integration.errors import HiscoresUnavailable
 from osrs_diff.exceptions import ServiceError
 from players import services
@@ -137,7 +137,7 @@ class Command(BaseCommand):
     def _flush(pending: list, interval: int) -> int:
         if not pending:
             return 0
-        created = hiscores_services.players_track_bulk(
+        created = tracking.players_track_bulk(
             detections=list(pending), fetch_interval_minutes=interval
         )
         pending.clear()

@@ -18,7 +18,8 @@ from hiscores import layout
 from hiscores.integration.errors import HiscoresUnavailable
 from hiscores.integration.parsing import parse_hiscores
 from hiscores.models import Snapshot
-from hiscores.services import FetchStatus, players_track_bulk, snapshot_record
+from hiscores.services import FetchStatus, snapshot_record
+from hiscores.tracking import players_track_bulk
 from osrs_diff.datetimes import MomentOutOfRange, check_moment
 from osrs_diff.exceptions import ValidationFailed
 from players.game_modes import GameMode, board_for_game_mode

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from hiscores import services as hiscores_services
+from hiscores import tracking
 from hiscores.integration.fake_data import SAMPLE_TRACKED
 from osrs_diff.beat.api import system_task_name
 from osrs_diff.exceptions import ServiceError
@@ -55,9 +55,7 @@ class Command(BaseCommand):
             if normalise_username(name) in tracked:
                 continue
             try:
-                creation = hiscores_services.player_track(
-                    username=name, fetch_interval_minutes=interval
-                )
+                creation = tracking.player_track(username=name, fetch_interval_minutes=interval)
             except ServiceError as exc:
                 self.stderr.write(f"{name}: not tracked ({exc.message})")
                 continue

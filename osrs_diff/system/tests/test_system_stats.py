@@ -10,7 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from hiscores.models import FetchOutcomeCount, Snapshot
-from hiscores.services import ROLLUP_HOUR, fetch_outcome_record
+from hiscores.outcome_counts import fetch_outcome_record
+from hiscores.outcomes import ROLLUP_HOUR
 from osrs_diff.api_tasks import api_task_start
 from osrs_diff.system import selectors
 from players.game_modes import GameMode
