@@ -158,21 +158,26 @@ def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
 FETCH_SECONDS_ESTIMATE = 1.0
 
 
-def manual_fetch_estimate_seconds(*, ahead: int | None = None) -> float:
+def manual_fetch_estimate_seconds() -> float:
     """Seconds until a fetch queued on `interactive` now is done (rounded to 0.1 s).
 
-    `ahead` (default: the depth of queue `interactive`, 0 when the broker cannot say) fetches
-    each take one rate-limit slot, `1 / OSRS_HISCORES_RATE` seconds; then this fetch waits what
-    the limiter makes any request wait now and takes `FETCH_SECONDS_ESTIMATE`:
-    `ahead / rate + limiter wait + 1.0` (with the limiter off, `ahead * 1.0 + 1.0`).
+    Each manual fetch takes a place in one shared line of interactive fetches (hiscores.
+    integration.ratelimit.interactive_line_reserve): it gets its rate-limit slot once the
+    limiter's current wait is over and every fetch ahead of it had one (a slot is
+    `1 / OSRS_HISCORES_RATE` s, or `FETCH_SECONDS_ESTIMATE` with the limiter off), then takes
+    `FETCH_SECONDS_ESTIMATE` for the request itself. Fetches waiting on the `interactive` queue
+    count as ahead of it whether or not they took a place in the line.
     """
-    from hiscores.integration.shared import estimated_wait_seconds, get_limiter
+    from hiscores.integration.ratelimit import interactive_line_reserve
+    from hiscores.integration.shared import estimated_wait_seconds, get_limiter, get_store
 
-    if ahead is None:
-        ahead = queue_depth(INTERACTIVE) or 0
     rate = get_limiter().rate
-    per_fetch = 1.0 / rate if rate > 0 else FETCH_SECONDS_ESTIMATE
-    return round(ahead * per_fetch + estimated_wait_seconds() + FETCH_SECONDS_ESTIMATE, 1)
+    slot = 1.0 / rate if rate > 0 else FETCH_SECONDS_ESTIMATE
+    ahead = queue_depth(INTERACTIVE) or 0
+    start = interactive_line_reserve(
+        get_store(), wait=estimated_wait_seconds() + ahead * slot, per_fetch=slot
+    )
+    return round(start + FETCH_SECONDS_ESTIMATE, 1)
 
 
 def hiscores_limits_state() -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """System checks that refuse to start a misconfigured deployment."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 UTC_NAMES = {"UTC", "Etc/UTC"}
 
@@ -65,3 +65,26 @@ def check_public_read_throttle(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register(deploy=False)
+def check_defer_bound_leaves_room_for_web_requests(app_configs, **kwargs) -> list[Warning]:
+    """Scheduled fetches fill the politeness queue up to FETCH_DEFER_AFTER_SECONDS: a web request
+    that needs the hiscores must still find slots inside its deadline (docs/fetching.md)."""
+    from django.conf import settings
+
+    rate = float(getattr(settings, "OSRS_HISCORES_RATE", 0) or 0)
+    if rate <= 0:
+        return []
+    room = float(settings.OSRS_HISCORES_WEB_DEADLINE) - 2.0 / rate
+    if float(settings.FETCH_DEFER_AFTER_SECONDS) <= room:
+        return []
+    return [
+        Warning(
+            f"FETCH_DEFER_AFTER_SECONDS ({settings.FETCH_DEFER_AFTER_SECONDS:g} s) leaves web "
+            f"requests no room: keep it at most OSRS_HISCORES_WEB_DEADLINE - 2 / "
+            f"OSRS_HISCORES_RATE ({max(room, 0):.1f} s), or adding players answers 503 "
+            "rate_limited while the schedules run over budget.",
+            id="osrs_diff.W031",
+        )
+    ]

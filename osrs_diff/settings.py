@@ -436,7 +436,7 @@ NAME_CHANGE_MAX_XP_PER_HOUR = env.int("NAME_CHANGE_MAX_XP_PER_HOUR", default=2_0
 MISSING_AFTER_FETCHES = env.int("MISSING_AFTER_FETCHES", default=3)
 # A scheduled fetch whose limiter slot is further away than this ends at once as `deferred`
 # instead of holding a worker slot; interactive fetches may wait up to OSRS_HISCORES_MAX_WAIT.
-FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=5.0)
+FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=4.0)
 
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)

@@ -119,3 +119,29 @@ class RateLimiter:
         # Slots already promised to callers that have not sent yet.
         details["queued"] = math.ceil(wait * self.rate - 1e-9) if self.enabled else 0
         return details
+
+
+INTERACTIVE_LINE_KEY = "interactive-line"
+
+
+def interactive_line_reserve(
+    store: StateStore, *, wait: float, per_fetch: float, clock: Callable[[], float] = time.time
+) -> float:
+    """Seconds until one more interactive fetch gets its rate-limit slot, with a place in line.
+
+    The line is when the next interactive fetch may start (epoch seconds, in the state store):
+    a new one starts after the limiter's current `wait` and not before the line, and moves the
+    line on by `per_fetch` (one slot). Concurrent callers get consecutive places, so a burst of
+    manual fetches is told 2, 4, 6 ... s instead of "2 s" each. Best effort: without the store,
+    the wait alone.
+    """
+    now = clock()
+
+    def update(state: State | None) -> tuple[State, float]:
+        start = max(now + wait, float((state or {}).get("line", 0.0)))
+        return {"line": start + per_fetch}, start - now
+
+    try:
+        return store.transact(INTERACTIVE_LINE_KEY, update, ttl=3600)
+    except StateStoreError:
+        return wait

@@ -94,12 +94,11 @@ def test_the_estimate_adds_the_limiter_wait(auth_client, budget):
     assert body["estimated_completion_seconds"] == pytest.approx(11.0, abs=0.2)
 
 
-def test_the_estimate_counts_nothing_ahead_when_the_broker_cannot_say(budget):
+def test_the_estimate_counts_the_limiter_wait_when_the_broker_cannot_say(budget):
     from celery import current_app
 
     from hiscores import selectors
 
-    assert selectors.manual_fetch_estimate_seconds(ahead=10) == 21.0
     previous = current_app.conf.broker_url
     current_app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
@@ -108,10 +107,35 @@ def test_the_estimate_counts_nothing_ahead_when_the_broker_cannot_say(budget):
         current_app.conf.broker_url = previous
 
 
+def test_a_burst_of_manual_fetches_gets_consecutive_places_in_line(auth_client, budget):
+    """Sent at the same moment they all see the same queue; the shared line tells them apart."""
+    import threading
+
+    for index in range(6):
+        PlayerFactory(username=f"Burst {index}")
+    estimates: list[float] = []
+    lock = threading.Lock()
+
+    def fetch(index: int) -> None:
+        from hiscores import selectors
+
+        with lock:  # stand-in for six web processes: the line, not the queue, orders them
+            estimates.append(selectors.manual_fetch_estimate_seconds())
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # One 2 s slot each (rate 0.5/s) and 1 s for the request: 1, 3, 5, 7, 9, 11.
+    assert sorted(estimates) == pytest.approx([1.0, 3.0, 5.0, 7.0, 9.0, 11.0], abs=0.2)
+
+
 def test_without_a_rate_limit_each_fetch_ahead_counts_one_second(settings):
     from hiscores import selectors
     from hiscores.integration.shared import reset_client
 
     settings.OSRS_HISCORES_RATE = 0
     reset_client()
-    assert selectors.manual_fetch_estimate_seconds(ahead=3) == 4.0
+    assert selectors.manual_fetch_estimate_seconds() == 1.0
+    assert selectors.manual_fetch_estimate_seconds() == 2.0  # one fetch ahead of it, 1 s each

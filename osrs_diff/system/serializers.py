@@ -51,6 +51,12 @@ class _FetchesSerializer(serializers.Serializer):
     not_found = serializers.IntegerField()
     unavailable = serializers.IntegerField(help_text="Retries exhausted.")
     rejected = serializers.IntegerField(help_text="Values went down: flagged, nothing stored.")
+    deferred = serializers.IntegerField(
+        help_text="A scheduled fetch ended at once: the politeness queue was too long."
+    )
+    stale = serializers.IntegerField(
+        help_text="A scheduled message older than its player's interval, skipped."
+    )
     total = serializers.IntegerField()
 
 

@@ -73,3 +73,15 @@ def test_a_non_database_beat_scheduler_fails_the_checks():
 
 def test_the_configured_beat_scheduler_passes_the_checks():
     assert check_beat_scheduler(None) == []
+
+
+def test_a_defer_bound_that_leaves_web_requests_no_room_is_warned_about(settings):
+    from osrs_diff.checks import check_defer_bound_leaves_room_for_web_requests as check
+
+    settings.OSRS_HISCORES_RATE = 0.5
+    settings.OSRS_HISCORES_WEB_DEADLINE = 8.0
+    settings.FETCH_DEFER_AFTER_SECONDS = 4.0
+    assert check(None) == []  # the defaults: 8 - 2 / 0.5 = 4 s of room
+    settings.FETCH_DEFER_AFTER_SECONDS = 15.0
+    [warning] = check(None)
+    assert warning.id == "osrs_diff.W031"
