@@ -144,7 +144,7 @@ class WebhookForm(forms.ModelForm):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     """Webhooks: where events go, whether they arrive, and why one was disabled."""
 
     form = WebhookForm
@@ -183,7 +183,7 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     """The delivery log: one row per event per webhook, with its attempts."""
 
     list_display = (
