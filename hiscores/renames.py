@@ -153,15 +153,21 @@ def player_rename(
         if duplicate is not None:
             merged_id = duplicate.pk
             _merge_into(current, duplicate)
+        was_missing = current.missing_since is not None
         current.username, current.username_key = new_name, new_key
         current.missing_fetches, current.missing_since = 0, None
+        fields = ["username", "username_key", "missing_fetches", "missing_since"]
+        if was_missing:
+            # The missing backoff ends with the old name: back to the configured interval.
+            current.effective_interval_minutes, current.unchanged_fetches = None, 0
+            fields += ["effective_interval_minutes", "unchanged_fetches"]
         try:
             with transaction.atomic():
-                current.save(
-                    update_fields=["username", "username_key", "missing_fetches", "missing_since"]
-                )
+                current.save(update_fields=fields)
         except IntegrityError:  # backstop: the name was taken by a new player meanwhile
             raise Conflict(f"{new_name!r} is already tracked.", error_code="name_taken") from None
+        if was_missing:
+            schedules.player_schedule_sync(player=current)
         schedules.player_schedule_describe(player=current)
         change = NameChange.objects.create(
             player=current,

@@ -144,3 +144,22 @@ def test_a_backfilled_old_reading_does_not_clear_the_missing_state(hiscores, set
 
     player.refresh_from_db()
     assert player.missing_since is not None
+
+
+@pytest.mark.django_db
+def test_a_rename_ends_the_missing_backoff(hiscores, settings, monkeypatch):
+    from hiscores import renames
+    from hiscores.renames import player_rename
+
+    monkeypatch.setattr(renames, "hiscores_fetch", hiscores)  # the same fake boards
+
+    settings.MISSING_AFTER_FETCHES = 1
+    player = PlayerFactory(username="Gone Guy", fetch_interval_minutes=60)
+    services.snapshot_fetch(player_id=player.pk)
+    services.snapshot_fetch(player_id=player.pk)
+    assert _interval(player) == 240
+    hiscores.found = True
+    player_rename(player=player, new_username="Back Guy", force=True)
+    player.refresh_from_db()
+    assert (player.missing_since, player.effective_interval_minutes) == (None, None)
+    assert _interval(player) == 60

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from osrs_diff.events import EVENT_NAMES
+from osrs_diff.fields import StrictBooleanField
 from osrs_diff.system.models import Webhook
 
 
@@ -142,6 +145,7 @@ class WebhookSerializer(serializers.ModelSerializer):
         help_text="HMAC-SHA256 key of X-OSRS-Diff-Signature (write-only).",
     )
     has_secret = serializers.BooleanField(read_only=True)
+    enabled = StrictBooleanField(required=False)
 
     class Meta:
         model = Webhook
@@ -167,3 +171,13 @@ class WebhookSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         )
+
+    def validate_url(self, value: str) -> str:
+        if urlsplit(value).username or urlsplit(value).password:
+            raise serializers.ValidationError(
+                "No credentials in the URL (they would show wherever the URL does): use `secret`."
+            )
+        return value
+
+    def validate_events(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))  # each event once, in the order given

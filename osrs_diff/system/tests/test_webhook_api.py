@@ -41,6 +41,8 @@ def test_staff_create_a_webhook_and_never_see_its_secret(staff_client):
         ({"events": ["player.teleported"]}, "events"),
         ({"events": []}, "events"),
         ({"format": "xml"}, "format"),
+        ({"url": "http://user:pw@127.0.0.1:9/x"}, "url"),  # credentials would show everywhere
+        ({"enabled": "yes"}, "enabled"),  # JSON booleans only
     ],
 )
 def test_bad_webhooks_are_refused(staff_client, change, field):
@@ -90,3 +92,10 @@ def test_delete_removes_the_webhook(staff_client):
 def test_operators_cannot_touch_webhooks(auth_client):
     assert auth_client.get("/webhooks").status_code == 403
     assert auth_client.post("/webhooks", BODY, format="json").status_code == 403
+
+
+def test_each_event_is_stored_once(staff_client):
+    body = {**BODY, "events": ["party.started", "party.ended", "party.started"]}
+    response = staff_client.post("/webhooks", body, format="json")
+    assert response.status_code == 201
+    assert response.json()["events"] == ["party.started", "party.ended"]

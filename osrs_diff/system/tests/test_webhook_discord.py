@@ -118,3 +118,10 @@ def test_discord_limits_are_respected():
     )
     assert len(body["content"]) <= 2000
     assert len(body["embeds"][0]["title"]) <= 256
+
+
+def test_a_one_drop_party_says_one_drop():
+    data = {"world": 444, "drops": 1, "total_value": 1_400_000}
+    assert discord.sentence(events.PARTY_ENDED, data) == (
+        "Drop party on world 444 ended: 1 drop, 1.4M gp"
+    )

@@ -95,7 +95,8 @@ def _party_started(data: dict) -> tuple[str, str, Fields]:
 
 def _party_ended(data: dict) -> tuple[str, str, Fields]:
     world, drops = data.get("world", "?"), data.get("drops", 0)
-    sentence = f"Drop party on world {world} ended: {drops} drops, {gp(data.get('total_value'))} gp"
+    count = f"{drops} drop" if drops == 1 else f"{drops} drops"
+    sentence = f"Drop party on world {world} ended: {count}, {gp(data.get('total_value'))} gp"
     fields = [
         ("World", str(world)),
         ("Drops", str(drops)),
