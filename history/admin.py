@@ -108,12 +108,9 @@ admin.site.unregister(Player)
 class PlayerPageAdmin(PlayerAdmin):
     """The Player admin with the player page (tables, chart, fetches, flag) on its change page."""
 
+    # The page shows the chart of any metric, what went down (with the accept button) and the
+    # game-mode history itself.
     change_form_template = "admin/history/player_page.html"
-    # The page shows these itself: the chart of any metric, what went down (with the accept
-    # button) and the game-mode history.
-    readonly_fields = [
-        f for f in PlayerAdmin.readonly_fields if f not in ("overall_xp_chart", "flag_details")
-    ]
 
     def get_inlines(self, request, obj=None):
         # The game-mode history is a table of the page; achievements and records are read-only

@@ -18,19 +18,8 @@ from osrs_diff.exceptions import ServiceError
 from osrs_diff.queues import interactive_send_options
 from players import schedules, selectors, services
 from players.admin_periodic_tasks import PeriodicTaskAdmin  # noqa: F401 (registers it)
-from players.models import GameModeChange, Player
+from players.models import Player
 from players.tasks import CHECK_GAME_MODE
-
-
-class GameModeChangeInline(admin.TabularInline):
-    model = GameModeChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_mode", "to_mode", "detected_at"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 _CHECK_STATES = {True: "ok", False: "failed", None: "not checked"}
 
@@ -89,7 +78,6 @@ class PlayerAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     search_fields = ["username_key"]
     list_select_related = ["fetch_task__interval"]
     ordering = ["username_key"]
-    inlines = [GameModeChangeInline]
     actions = [
         "fetch_now",
         "pause",
@@ -114,9 +102,7 @@ class PlayerAdmin(BoundedChangeListMixin, admin.ModelAdmin):
         "missing_since",
         "missing_fetches",
         "name_history",
-        "flag_details",
         "latest_snapshot",
-        "overall_xp_chart",
     ]
 
     @admin.display(description="Effective interval (min)")
@@ -167,28 +153,6 @@ class PlayerAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="What went down")
-    def flag_details(self, obj: Player) -> str:
-        from hiscores.baselines import rejected_reading_falls
-
-        if not obj.flag_reason:
-            return "not flagged"
-        falls = rejected_reading_falls(player=obj)
-        if falls is None:
-            return "The rejected reading was not kept: accepting fetches the current reading."
-        return format_html(
-            "<table><thead><tr><th>Metric</th><th>Value</th><th>Before</th><th>After</th>"
-            "<th>Change</th></tr></thead><tbody>{}</tbody></table>",
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (f.metric, f.field, f"{f.before:,}", f"{f.after:,}", f"{f.change:+,}")
-                    for f in falls
-                ),
-            ),
-        )
-
     @admin.display(description="Latest snapshot")
     def latest_snapshot(self, obj: Player) -> str:
         snapshot = snapshot_latest(player=obj)
@@ -207,16 +171,6 @@ class PlayerAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             listing,
         )
 
-    @admin.display(description="Overall XP, last 30 days")
-    def overall_xp_chart(self, obj: Player) -> str:
-        # The history app's SVG chart; the admin's session login authenticates the <img> request.
-        url = reverse("player-history-chart", args=[obj.username, "overall"])
-        return format_html(
-            '<img src="{}?period=30d" alt="Overall XP of {}, last 30 days" width="720">',
-            url,
-            obj.username,
-        )
-
     @admin.display(description="Schedule")
     def schedule(self, obj: Player) -> str:
         if obj.fetch_task_id is None:
@@ -229,9 +183,6 @@ class PlayerAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = PlayerAddForm if obj is None else PlayerChangeForm
         return super().get_form(request, obj, **kwargs)
-
-    def get_inlines(self, request, obj=None):
-        return self.inlines if obj is not None else []
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
