@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from players.game_modes import GameMode
@@ -133,3 +134,41 @@ class NameChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_username} -> {self.new_username} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class Group(models.Model):
+    """A named set of tracked players (a clan, a team): combined gains, stats and fetches."""
+
+    name = models.CharField(max_length=100, help_text="Unique, compared without case.")
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    members = models.ManyToManyField(
+        Player, through="GroupMembership", related_name="groups", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="group_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """One player in one group, with an optional role (leader, member, ...)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="group_memberships")
+    role = models.CharField(max_length=32, blank=True, default="")
+    joined_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["group", "player__username_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "player"], name="group_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} in {self.group_id}"
