@@ -98,6 +98,12 @@ def _create(
     written = dt.datetime.fromtimestamp(now - 3600, dt.UTC)
     PeriodicTask.objects.filter(id__gt=before, name__startswith=PREFIX).update(date_changed=written)
     PeriodicTasks.update_changed()
+    # ...and autovacuum has been through them since: statistics current, no dead row versions
+    # left by this script's own bulk writes and deletes.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {PeriodicTask._meta.db_table}")
     return last_runs
 
 
@@ -163,11 +169,15 @@ def child_scale(kind: str, count: int, limit: float) -> dict:
         idle.append(_timed_tick(scheduler))
     result["idle_tick_ms"] = statistics.median(idle) * 1000
 
-    task = PeriodicTask.objects.filter(name__startswith=PREFIX).order_by("id").first()
-    task.description = "edited"
-    task.save()
-    time.sleep(1.05)
-    result["changed_tick_ms"] = _timed_tick(scheduler) * 1000
+    # One change at a time (an operator's edit), five times: the median and the worst tick.
+    changed = []
+    for task in PeriodicTask.objects.filter(name__startswith=PREFIX).order_by("id")[:5]:
+        task.description = "edited"
+        task.save()
+        time.sleep(1.05)
+        changed.append(_timed_tick(scheduler) * 1000)
+    result["changed_tick_ms"] = statistics.median(changed)
+    result["changed_tick_max_ms"] = max(changed)
 
     # Throughput: a backlog due right now (as a bulk path would: date_changed + one signal).
     backlog = min(count // 2, 3000)
@@ -363,7 +373,18 @@ def _figures(results: dict[tuple[int, str], dict], cpu: dict[str, dict], args) -
             Figure(
                 f"{size:,} tasks: idle tick", r["idle_tick_ms"], "ms", "< 5", r["idle_tick_ms"] < 5
             ),
-            Figure(f"{size:,} tasks: tick after one change", r["changed_tick_ms"], "ms"),
+            Figure(
+                f"{size:,} tasks: tick after one change (median of 5)",
+                r["changed_tick_ms"],
+                "ms",
+                "< 50",
+                r["changed_tick_ms"] < 50,
+            ),
+            Figure(
+                f"{size:,} tasks: tick after one change (worst of 5)",
+                r["changed_tick_max_ms"],
+                "ms",
+            ),
             Figure(
                 f"{size:,} tasks: due tasks sent per second",
                 r["sends_per_s"],

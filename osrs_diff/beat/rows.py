@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
+from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import FloatField, QuerySet
+from django.db.models import FloatField, Q, QuerySet
 from django.db.models.functions import Cast, Extract
 from django_celery_beat.models import PeriodicTask
 
@@ -74,15 +75,31 @@ def select_rows(queryset: QuerySet) -> list[Row]:
         return [Row._make(values) for values in cursor.fetchall()]
 
 
-def changed_since(queryset: QuerySet) -> list[tuple[int, float, bool]]:
-    """(id, date_changed as epoch seconds, enabled) for the rows of `queryset`."""
-    if not _postgresql():
-        return [
-            (pk, ts(changed), enabled)
-            for pk, changed, enabled in queryset.values_list("id", "date_changed", "enabled")
-        ]
-    epoch = Cast(Extract("date_changed", "epoch"), FloatField())
-    return list(queryset.values_list("id", epoch, "enabled"))
+def changed_since(
+    since: dt.datetime | None, *, chunk_size: int
+) -> Iterator[tuple[int, float, bool]]:
+    """(id, date_changed as epoch seconds, enabled) of rows changed at or after `since`.
+
+    Read oldest first in keyset chunks of `chunk_size` through the index on date_changed: the
+    ORDER BY ... LIMIT keeps the planner on that index even when the table's statistics are stale
+    (right after a bulk write, before autovacuum analyses it), and a bulk update of every row
+    is read a chunk at a time instead of all at once.
+    """
+    queryset = PeriodicTask.objects.order_by("date_changed", "id")
+    if since is not None:
+        queryset = queryset.filter(date_changed__gte=since)
+    after: tuple[dt.datetime, int] | None = None
+    while True:
+        page = queryset
+        if after is not None:
+            changed, pk = after
+            page = page.filter(Q(date_changed__gt=changed) | Q(date_changed=changed, id__gt=pk))
+        rows = list(page.values_list("id", "date_changed", "enabled")[:chunk_size])
+        for pk, changed, enabled in rows:
+            yield pk, ts(changed), enabled
+        if len(rows) < chunk_size:
+            return
+        after = (rows[-1][1], rows[-1][0])
 
 
 def ts(value: dt.datetime | None) -> float | None:

@@ -247,6 +247,57 @@ def test_bulk_delete_signalled_once_is_picked_up(loaded, clock):
     assert scheduler.stats["id_reconciles"] == 0
 
 
+def test_a_bulk_delete_is_read_once_not_on_every_later_change(loaded, clock):
+    scheduler, tasks = loaded
+    doomed = [t.pk for t in tasks[:5]]
+    PeriodicTask.objects.filter(pk__in=doomed)._raw_delete("default")
+    PeriodicTasks.update_changed()
+    clock.shift(1)
+    scheduler.tick()
+    assert scheduler.stats["tombstones_read"] == 5
+    for task in tasks[5:8]:  # later changes inside the lookback window
+        task.description = "edited"
+        task.save()
+        clock.shift(1)
+        scheduler.tick()
+    assert scheduler.stats["tombstones_read"] == 5
+    assert all(scheduler.get_entry(pk) is None for pk in doomed)
+
+
+def test_a_delete_committed_after_a_later_one_is_still_applied(loaded, clock):
+    """Tombstone ids come from a sequence: a delete whose transaction commits after a later one
+    (its id below what beat already read) is picked up by the next scan, not lost."""
+    from osrs_diff.models import PeriodicTaskDeletion
+
+    scheduler, tasks = loaded
+    early, late = tasks[0], tasks[1]
+    cursor = scheduler._tombstone_cursor
+
+    def next_tombstone_id(value: int) -> None:
+        with connection.cursor() as sql:
+            sql.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+                [PeriodicTaskDeletion._meta.db_table, value],
+            )
+
+    # The late delete commits first, with the higher id; the early one is still open.
+    next_tombstone_id(cursor + 2)
+    PeriodicTask.objects.filter(pk=late.pk)._raw_delete("default")
+    PeriodicTasks.update_changed()
+    clock.shift(1)
+    scheduler.tick()
+    assert scheduler.get_entry(late.pk) is None
+    assert scheduler.get_entry(early.pk) is not None
+    # Now the early transaction commits: its tombstone has the id skipped before.
+    next_tombstone_id(cursor + 1)
+    PeriodicTask.objects.filter(pk=early.pk)._raw_delete("default")
+    PeriodicTasks.update_changed()
+    clock.shift(1)
+    scheduler.tick()
+    assert scheduler.get_entry(early.pk) is None
+    assert scheduler.stats["id_reconciles"] == 0  # the tombstone told it, not the safety net
+
+
 def test_a_change_tick_reads_what_changed_not_every_task(
     loaded, clock, django_assert_max_num_queries
 ):
