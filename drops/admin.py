@@ -84,6 +84,9 @@ class PartyAdmin(BoundedChangeListMixin, admin.ModelAdmin):
         # Every field is read-only (the totals belong to the services): no SAVE buttons.
         extra_context = {**(extra_context or {}), "show_save": False}
         extra_context.update(show_save_and_continue=False, show_save_and_add_another=False)
+        party = self.get_object(request, object_id)
+        if party is not None:  # a page to read, not "Change party"
+            extra_context.setdefault("title", str(party))
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="total value")
@@ -97,7 +100,10 @@ class PartyAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     @admin.display(description="drops")
     def drops_link(self, party: Party) -> str:
         url = reverse("admin:drops_drop_changelist") + f"?party__id__exact={party.pk}"
-        return format_html('<a href="{}">{} drops</a>', url, party.total_drops)
+        count = party.total_drops
+        return format_html(
+            '<a href="{}">{} {}</a>', url, f"{count:,}", "drop" if count == 1 else "drops"
+        )
 
     @admin.action(description="End the selected parties now", permissions=["change"])
     def end_parties(self, request: HttpRequest, queryset: QuerySet[Party]) -> None:

@@ -44,3 +44,14 @@ def test_gold_values_have_thousands_separators(admin_client, party):
     assert "1,234,567 gp" in drops and "2,000 gp" in drops
     assert "Rune 2h sword x1 (1,234,567 gp)" in page  # the biggest drop
     assert "1234567" not in drops.replace('data-value="1234567"', "")
+
+
+def test_party_page_is_titled_by_the_party_and_counts_drops_in_words(admin_client, party):
+    lone = party_with_drops((1319, "Rune 2h sword", 1, 1_234_567), world=331)
+    page = admin_client.get(reverse("admin:drops_party_change", args=[party.pk])).content.decode()
+    parties = admin_client.get(reverse("admin:drops_party_changelist")).content.decode()
+
+    assert f"<h1>Party {party.pk} on world {party.world}" in page
+    assert "Change party" not in page
+    assert ">2 drops</a>" in parties and ">1 drop</a>" in parties and "1 drops" not in parties
+    assert lone.total_drops == 1
