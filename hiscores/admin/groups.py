@@ -1,0 +1,85 @@
+"""Admin for groups: members inline (players picked by autocomplete), member counts in the
+list, and an action that fetches every member now (the same service as POST /groups/{id}/fetch).
+
+It lives beside the players admin because the fetch action queues the hiscores fetch task.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from hiscores import groups
+from osrs_diff.admin_changelists import BoundedChangeListMixin
+from osrs_diff.exceptions import ServiceError
+from players.groups import services
+from players.models import Group, GroupMembership
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = GroupMembership
+    fields = ["player", "role", "joined_at"]
+    readonly_fields = ["joined_at"]
+    autocomplete_fields = ["player"]
+    extra = 1
+    ordering = ["player__username_key"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GroupMembership]:
+        return super().get_queryset(request).select_related("player")
+
+
+@admin.register(Group)
+class GroupAdmin(BoundedChangeListMixin, admin.ModelAdmin):
+    list_display = ["name", "member_count", "created_at"]
+    search_fields = ["name"]
+    ordering = ["name"]
+    fields = ["name", "description", "created_at"]
+    readonly_fields = ["created_at"]
+    inlines = [GroupMembershipInline]
+    actions = ["fetch_members_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, obj: Group) -> int:
+        return obj.member_count
+
+    def save_model(self, request: HttpRequest, obj: Group, form, change: bool) -> None:
+        # The form checked the case-insensitive unique name already (model constraints).
+        if change:
+            services.group_update(group=obj, name=obj.name, description=obj.description)
+            return
+        created = services.group_create(name=obj.name, description=obj.description)
+        obj.pk, obj.name, obj.created_at = created.pk, created.name, created.created_at
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Group) -> None:
+        services.group_delete(group=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
+        for group in queryset:
+            services.group_delete(group=group)
+
+    @admin.action(description="Fetch every member now", permissions=["fetch"])
+    def fetch_members_now(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
+        for group in queryset:
+            try:
+                fetch = groups.group_fetch(group=group, user=request.user)
+            except ServiceError as exc:
+                self.message_user(request, f"{group}: {exc.message}", messages.ERROR)
+                continue
+            skipped = ", ".join(
+                f"{count} {reason}" for reason, count in fetch.skipped_by_reason.items() if count
+            )
+            self.message_user(
+                request,
+                f"{group}: queued {len(fetch.queued)} fetch(es), done in about "
+                f"{fetch.estimated_completion_seconds:.0f} s"
+                + (f"; skipped {skipped}." if skipped else "."),
+                messages.SUCCESS,
+            )
+
+    def has_fetch_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("players.change_player")
