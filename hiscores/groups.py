@@ -248,7 +248,7 @@ def _release(player_ids: Sequence[int]) -> None:
 
 
 def group_fetch(
-    *, group: Group, user: Any = None, now: datetime | None = None, cap: int = GROUP_FETCH_MAX
+    *, group: Group, user: Any = None, now: datetime | None = None, cap: int | None = None
 ) -> GroupFetch:
     """Queue an interactive fetch of every active member not fetched or queued lately (at most
     `cap`, least recently fetched first) and estimate when the last one is done.
@@ -258,6 +258,7 @@ def group_fetch(
     (nothing further is sent; the unsent members are released).
     """
     now = now or timezone.now()
+    cap = GROUP_FETCH_MAX if cap is None else cap
     members = (
         Player.objects.filter(group_memberships__group=group)
         .only("id", "username", "username_key", "is_active", "last_fetched")
