@@ -151,7 +151,14 @@ def build(*, members: int, others: int, hours: int, rebuild: bool) -> None:
     print(f"\ndata: built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float | None) -> Figure:
+def measure(
+    name: str,
+    run: Callable[[], Any],
+    *,
+    repeat: int,
+    target_ms: float | None,
+    count_queries: bool = True,
+) -> Figure:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -169,10 +176,14 @@ def measure(name: str, run: Callable[[], Any], *, repeat: int, target_ms: float 
     verdict = f"target < {target_ms:.0f} ms: {'PASS' if passed else 'FAIL'}" if target_ms else ""
     statements = [q["sql"].lstrip().upper() for q in captured.captured_queries]
     reads = sum(1 for sql in statements if sql.startswith(("SELECT", "WITH")))
-    print(
-        f"{name:<46} median {median:8.2f} ms  p95 {p95:8.2f} ms  "
-        f"{reads} SELECT{'s' if reads != 1 else ''} ({len(statements)} statements)  {verdict}"
+    # A request through the test client ends by closing the connection: its queries are not
+    # captured here (the gains inside it are the one SELECT measured above).
+    queries = (
+        f"{reads} SELECT{'s' if reads != 1 else ''} ({len(statements)} statements)"
+        if count_queries
+        else "queries: see above"
     )
+    print(f"{name:<46} median {median:8.2f} ms  p95 {p95:8.2f} ms  {queries}  {verdict}")
     return Figure(
         f"{name} (median; p95 {p95:.0f} ms)",
         median,
@@ -236,7 +247,13 @@ def run_benchmarks(*, repeat: int, portable_repeat: int) -> bool:
             target_ms=TARGET_GAINS_MS,
         ),
         measure("weekly attack gains", gains(attack), repeat=repeat, target_ms=TARGET_GAINS_MS),
-        measure("GET /groups/{id}/gains (whole request)", request, repeat=repeat, target_ms=None),
+        measure(
+            "GET /groups/{id}/gains (whole request)",
+            request,
+            repeat=repeat,
+            target_ms=None,
+            count_queries=False,
+        ),
         measure(
             "group stats", lambda: groups.group_stats(group=group), repeat=repeat, target_ms=None
         ),

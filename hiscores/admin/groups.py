@@ -6,6 +6,7 @@ It lives beside the players admin because the fetch action queues the hiscores f
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -15,6 +16,16 @@ from osrs_diff.admin_changelists import BoundedChangeListMixin
 from osrs_diff.exceptions import ServiceError
 from players.groups import services
 from players.models import Group, GroupMembership
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "description"]
+
+    def clean_name(self) -> str:
+        # The service's spelling before the unique check: "Iron  Clan" is "Iron Clan" (taken).
+        return " ".join(self.cleaned_data["name"].split())
 
 
 class GroupMembershipInline(admin.TabularInline):
@@ -31,6 +42,7 @@ class GroupMembershipInline(admin.TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(BoundedChangeListMixin, admin.ModelAdmin):
+    form = GroupForm
     list_display = ["name", "member_count", "created_at"]
     search_fields = ["name"]
     ordering = ["name"]

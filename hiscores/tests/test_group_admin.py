@@ -82,11 +82,12 @@ def test_a_group_is_added_with_a_member_inline(admin_client):
     ]
 
 
-def test_a_taken_name_in_another_case_is_a_form_error(admin_client, clan):
+@pytest.mark.parametrize("name", ["IRON CLAN", " iron   clan "])
+def test_a_taken_name_in_another_spelling_is_a_form_error(admin_client, clan, name):
     response = admin_client.post(
         "/admin/players/group/add/",
         {
-            "name": "IRON CLAN",
+            "name": name,
             "description": "",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
