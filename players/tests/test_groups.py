@@ -283,3 +283,55 @@ def test_each_write_needs_its_own_permission(django_user_model):
         client.post(f"/groups/{group_id}/members", {"usernames": ["a"]}, format="json").status_code
         == 403
     )
+
+
+# --- The same write twice at once ----
+
+
+def _at_once(callers: int, work):
+    """Run `work()` in `callers` threads released together; (results, errors)."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(callers)
+    results, errors = [], []
+
+    def call():
+        try:
+            barrier.wait()
+            results.append(work())
+        except Exception as exc:  # collected for the assertions
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True, available_apps=["players", "osrs_diff"])
+def test_creating_the_same_name_at_once_stores_one_group():
+    results, errors = _at_once(4, lambda: services.group_create(name="Race Clan"))
+    assert len(results) == 1
+    assert len(errors) == 3 and all(isinstance(e, Conflict) for e in errors)
+    assert Group.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, available_apps=["players", "osrs_diff"])
+def test_adding_the_same_player_at_once_adds_it_once():
+    group = services.group_create(name="Clan")
+    player = PlayerFactory(username="Zezima", schedule=False)
+    results, errors = _at_once(
+        4,
+        lambda: services.group_members_add(
+            group=Group.objects.get(pk=group.pk), players=[Player.objects.get(pk=player.pk)]
+        ),
+    )
+    assert errors == []
+    assert sorted(len(added) for added in results) == [0, 0, 0, 1]  # one "added", three "already"
+    assert GroupMembership.objects.count() == 1
