@@ -7,14 +7,17 @@ from datetime import timedelta
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hiscores import groups
 from hiscores.integration.shared import web_deadline
+from osrs_diff.permissions import ADD_PLAYER
 from players.groups.selectors import group_get
 from players.groups.serializers import MembersAddedSerializer, MembersAddSerializer
+from players.selectors import fetch_budget_warnings
 
 TAGS = ["groups"]
 
@@ -26,7 +29,8 @@ class GroupMembersAddView(APIView):
     (track_missing off), `not_found` (no hiscores board knows it), `invalid`, `unavailable` (the
     hiscores failed, or the request's hiscores deadline was spent: not tried), `busy` (being
     added by another request) or `repeated`. Tracking runs within one web deadline for the whole
-    request: for long lists of new names use `manage.py import_group`.
+    request: for long lists of new names use `manage.py import_group`. `track_missing` also needs
+    `players.add_player` (it tracks players, like POST /players): 403 without it.
     """
 
     write_permissions = {"POST": "players.change_group"}
@@ -46,15 +50,28 @@ class GroupMembersAddView(APIView):
         group = group_get(group_id=group_id)
         data = MembersAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data["track_missing"] and not _may_track(request):
+            # Tracking a new player is POST /players' write: a group editor needs its permission.
+            raise PermissionDenied(
+                "track_missing tracks new players: it needs the players.add_player permission."
+            )
         with web_deadline():  # every hiscores call of the request together; never a retry sleep
             result = groups.group_members_add_names(group=group, **data.validated_data)
+        tracked = result.counts[groups.MemberOutcome.TRACKED_AND_ADDED]
         body = {
             "group_id": group.pk,
             "member_count": group_get(group_id=group.pk).member_count,
             "counts": result.counts,
             "results": [row.as_dict() for row in result.results],
+            # As after POST /players: the new schedules may want more than the budget.
+            "warnings": fetch_budget_warnings() if tracked else [],
         }
         return Response(MembersAddedSerializer(body).data)
+
+
+def _may_track(request: Request) -> bool:
+    user = request.user
+    return bool(user.is_staff or user.has_perm(ADD_PLAYER))
 
 
 class QueuedFetchSerializer(serializers.Serializer):

@@ -19,15 +19,20 @@ from tests.factories import PlayerFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor_client(django_user_model):
+def _client_with(django_user_model, *codenames: str) -> APIClient:
     editor = django_user_model.objects.create_user(username="editor", password="s3cret-pass!")
-    editor.user_permissions.add(
-        Permission.objects.get(codename="change_group", content_type__app_label="players")
+    editor.user_permissions.set(
+        Permission.objects.filter(codename__in=codenames, content_type__app_label="players")
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(editor).access_token}")
     return client
+
+
+@pytest.fixture
+def editor_client(django_user_model):
+    """A group editor who may also track players (track_missing)."""
+    return _client_with(django_user_model, "change_group", "add_player")
 
 
 @pytest.fixture
@@ -173,3 +178,29 @@ def test_adding_needs_change_group(reader_client, auth_client, group):
     assert _add(reader_client, group, usernames=["Zezima"]).status_code == 403
     assert _add(auth_client, group, usernames=["Zezima"]).status_code == 403  # players perms only
     assert GroupMembership.objects.count() == 0
+
+
+def test_track_missing_needs_add_player_too(django_user_model, group, hiscores_http):
+    hiscores_http.add("New Guy", regular=1000)
+    PlayerFactory(username="Zezima")
+    client = _client_with(django_user_model, "change_group")
+    refused = _add(client, group, usernames=["New Guy"], track_missing=True)
+    assert refused.status_code == 403
+    assert "players.add_player" in refused.json()["message"]
+    assert hiscores_http.total_requests == 0
+    assert not Player.objects.filter(username_key="new guy").exists()
+    # Adding tracked players needs change_group alone.
+    assert _outcomes(_add(client, group, usernames=["Zezima"])) == [("Zezima", "added", "Zezima")]
+
+
+def test_tracking_over_the_budget_warns(editor_client, group, hiscores_http, monkeypatch):
+    from players import selectors
+
+    # A budget far below what one 60-minute schedule wants (the fetches themselves are unlimited).
+    monkeypatch.setattr(selectors, "fetch_budget_rate", lambda: 0.0001)
+    hiscores_http.add("New Guy", regular=1000)
+    body = _add(editor_client, group, usernames=["New Guy"], track_missing=True).json()
+    assert body["counts"]["tracked_and_added"] == 1
+    assert body["warnings"] and "budget" in body["warnings"][0]
+    PlayerFactory(username="Zezima")
+    assert _add(editor_client, group, usernames=["Zezima"]).json()["warnings"] == []

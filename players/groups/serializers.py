@@ -113,3 +113,8 @@ class MembersAddedSerializer(serializers.Serializer):
     member_count = serializers.IntegerField()
     counts = serializers.DictField(child=serializers.IntegerField())
     results = MemberOutcomeSerializer(many=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="When players were tracked and the schedules now want more fetches than the "
+        "hiscores budget allows (as after POST /players); empty otherwise.",
+    )
