@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from hiscores import groups
 from osrs_diff.admin_changelists import BoundedChangeListMixin
@@ -40,6 +42,21 @@ class GroupMembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("player")
 
 
+class GroupMembershipAddInline(GroupMembershipInline):
+    """Only new rows: a big group's members are listed read-only instead (see GroupAdmin)."""
+
+    verbose_name_plural = "add members"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GroupMembership]:
+        return super().get_queryset(request).none()
+
+
+# Above this many members the change page lists them read-only and offers only new rows: every
+# inline row posts 4-5 fields, and Django refuses a form of more than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields. Remove members of a big group through the API.
+INLINE_MAX_MEMBERS = 150
+
+
 @admin.register(Group)
 class GroupAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     form = GroupForm
@@ -53,6 +70,43 @@ class GroupAdmin(BoundedChangeListMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    def _big(self, obj: Group | None) -> bool:
+        return obj is not None and getattr(obj, "member_count", 0) > INLINE_MAX_MEMBERS
+
+    def get_inlines(self, request: HttpRequest, obj: Group | None = None) -> list:
+        return [GroupMembershipAddInline] if self._big(obj) else [GroupMembershipInline]
+
+    def get_fields(self, request: HttpRequest, obj: Group | None = None) -> list[str]:
+        return [*self.fields, "member_list"] if self._big(obj) else list(self.fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> list[str]:
+        return [*self.readonly_fields, "member_list"]
+
+    @admin.display(description="Members")
+    def member_list(self, obj: Group) -> str:
+        rows = (
+            GroupMembership.objects.filter(group=obj)
+            .select_related("player")
+            .order_by("player__username_key")
+        )
+        return format_html(
+            "<table><thead><tr><th>Player</th><th>Role</th><th>Joined (UTC)</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+                (
+                    (
+                        reverse("admin:players_player_change", args=[m.player_id]),
+                        m.player.username,
+                        m.role or "-",
+                        f"{m.joined_at:%Y-%m-%d %H:%M}",
+                    )
+                    for m in rows
+                ),
+            ),
+        )
 
     @admin.display(description="Members", ordering="member_count")
     def member_count(self, obj: Group) -> int:

@@ -114,3 +114,29 @@ def test_the_fetch_action_queues_every_member(admin_client, clan):
     )
     assert "Iron Clan: queued 2 fetch(es)" in response.content.decode()
     assert len(queued(INTERACTIVE)) == 2
+
+
+def test_a_big_group_lists_its_members_read_only_and_still_saves(admin_client, monkeypatch):
+    from hiscores.admin import groups as group_admin
+
+    monkeypatch.setattr(group_admin, "INLINE_MAX_MEMBERS", 3)
+    group = services.group_create(name="Big Clan")
+    players = PlayerFactory.create_batch(4, schedule=False)
+    services.group_members_add(group=group, players=players)
+    newcomer = PlayerFactory(username="Newcomer", schedule=False)
+    page = admin_client.get(f"/admin/players/group/{group.pk}/change/").content.decode()
+    assert all(p.username in page for p in players)  # the read-only list
+    assert 'name="memberships-INITIAL_FORMS" value="0"' in page  # no row per member
+    response = admin_client.post(
+        f"/admin/players/group/{group.pk}/change/",
+        {
+            "name": "Big Clan",
+            "description": "",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-player": str(newcomer.pk),
+            "memberships-0-role": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert GroupMembership.objects.filter(group=group).count() == 5
