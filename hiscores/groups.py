@@ -100,18 +100,19 @@ def group_members_add_names(
     usernames: Sequence[Any],
     track_missing: bool = False,
     role: str = "",
-    track: Tracker = track_now,
+    track: Tracker | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> MembersAdded:
     """Add players to a group by name, reporting each name's outcome (in the order given).
 
     Names resolve like `players.selectors.player_get` (any spelling, or a name given up). With
-    `track_missing`, a name nobody tracks is tracked first through `track` (the normal add path
-    and its checks); after the hiscores fail once (unavailable, rate limited, the web deadline
-    spent), the remaining untracked names are reported `unavailable` without spending more
-    requests. Without it they are reported `not_tracked`. Every member is added in one short
-    transaction at the end (`players.groups.services.group_members_add`).
+    `track_missing`, a name nobody tracks is tracked first through `track` (default `track_now`:
+    the normal add path and its checks); after the hiscores fail once (unavailable, rate
+    limited, the web deadline spent), the remaining untracked names are reported `unavailable`
+    without spending more requests. Without it they are reported `not_tracked`. Every member
+    is added in one short transaction at the end (`players.groups.services.group_members_add`).
     """
+    track = track or track_now
     results: dict[int, MemberResult] = {}
     first_index: dict[str, int] = {}  # normalised name -> position of its first appearance
     names: dict[int, str] = {}
@@ -145,9 +146,10 @@ def group_members_add_names(
             )
         elif player is None:
             outcome = _track_one(name, track)
-            if isinstance(outcome, Player):
-                to_add[index] = outcome
-                tracked_now.add(outcome.pk)
+            if isinstance(outcome, tuple):
+                to_add[index], tracked = outcome
+                if tracked:
+                    tracked_now.add(to_add[index].pk)
             else:
                 results[index] = outcome
                 if outcome.outcome is MemberOutcome.UNAVAILABLE:
@@ -158,7 +160,14 @@ def group_members_add_names(
             progress(name)
 
     added = group_services.group_members_add(group=group, players=list(to_add.values()), role=role)
+    seen: set[int] = set()
     for index, player in to_add.items():
+        if player.pk in seen:  # a former name and the current one, say
+            results[index] = MemberResult(
+                names[index], MemberOutcome.REPEATED, player.username, "Listed before."
+            )
+            continue
+        seen.add(player.pk)
         if player.pk in tracked_now:
             outcome = MemberOutcome.TRACKED_AND_ADDED
         elif player.pk in added:
@@ -171,14 +180,15 @@ def group_members_add_names(
     return MembersAdded(group=group, results=[results[i] for i in sorted(results)])
 
 
-def _track_one(name: str, track: Tracker) -> Player | MemberResult:
+def _track_one(name: str, track: Tracker) -> tuple[Player, bool] | MemberResult:
+    """(the player, tracked by this call) or the outcome that stopped it."""
     try:
-        return track(name)
+        return track(name), True
     except Conflict:
         # Tracked meanwhile (under any spelling), or being added by another request right now.
         player = group_selectors.players_by_names(names=[name]).get(normalise_username(name))
         if player is not None:
-            return player
+            return player, False
         return MemberResult(
             name, MemberOutcome.BUSY, message="Being added by another request; try again."
         )

@@ -140,6 +140,35 @@ def test_a_former_name_adds_the_renamed_player(editor_client, group):
     assert "is now" in response.json()["results"][0]["message"]
 
 
+def test_a_former_and_a_current_name_of_one_player_add_it_once(editor_client, group):
+    from players.models import NameChange
+
+    player = PlayerFactory(username="New Name")
+    NameChange.objects.create(
+        player=player, old_username="Old Name", old_username_key="old name", new_username="New Name"
+    )
+    response = _add(editor_client, group, usernames=["Old Name", "new name"])
+    assert _outcomes(response) == [
+        ("Old Name", "added", "New Name"),
+        ("new name", "repeated", "New Name"),
+    ]
+
+
+def test_a_name_tracked_meanwhile_by_another_request_is_added_not_tracked(
+    editor_client, group, hiscores_http, monkeypatch
+):
+    from hiscores import groups
+    from osrs_diff.exceptions import Conflict
+
+    def tracked_by_someone_else(name):
+        PlayerFactory(username=name, schedule=False)
+        raise Conflict("already tracked")
+
+    monkeypatch.setattr(groups, "track_now", tracked_by_someone_else)
+    response = _add(editor_client, group, usernames=["Racer"], track_missing=True)
+    assert _outcomes(response) == [("Racer", "added", "Racer")]
+
+
 def test_the_role_is_given_to_the_new_members(editor_client, group):
     PlayerFactory(username="Zezima")
     _add(editor_client, group, usernames=["Zezima"], role="leader")
