@@ -23,6 +23,7 @@ SCRIPTS: dict[str, list[str]] = {
     "parse": [],
     "fetch_pipeline": [],
     "history": [],
+    "groups": [],
     "drops": [],
     "beat": [],
     "drills": [],

@@ -158,8 +158,11 @@ def fetch_outcome_counts(*, since: datetime | None = None) -> dict[str, int]:
 FETCH_SECONDS_ESTIMATE = 1.0
 
 
-def manual_fetch_estimate_seconds() -> float:
+def manual_fetch_estimate_seconds(*, count: int = 1) -> float:
     """Seconds until a fetch queued on `interactive` now is done (rounded to 0.1 s).
+
+    `count` fetches queued together (a group fetch) take consecutive places in the line: the
+    answer is when the last of them is done.
 
     Each manual fetch takes a place in one shared line of interactive fetches (hiscores.
     integration.ratelimit.interactive_line_reserve): it gets its rate-limit slot once the
@@ -174,10 +177,11 @@ def manual_fetch_estimate_seconds() -> float:
     rate = get_limiter().rate
     slot = 1.0 / rate if rate > 0 else FETCH_SECONDS_ESTIMATE
     ahead = queue_depth(INTERACTIVE) or 0
+    count = max(1, count)
     start = interactive_line_reserve(
-        get_store(), wait=estimated_wait_seconds() + ahead * slot, per_fetch=slot
+        get_store(), wait=estimated_wait_seconds() + ahead * slot, per_fetch=slot, count=count
     )
-    return round(start + FETCH_SECONDS_ESTIMATE, 1)
+    return round(start + (count - 1) * slot + FETCH_SECONDS_ESTIMATE, 1)
 
 
 def hiscores_limits_state() -> dict[str, Any]:

@@ -7,8 +7,9 @@
 * Anything else: 401 `not_authenticated` (no credentials) or 403 `permission_denied`.
 
 Public read mode (`PUBLIC_READ=true`, issue 17): anonymous users may also GET the routes named in
-`PUBLIC_READ_ROUTES` (players, stats, overview, history, leaderboards, charts; the party routes
-through `drops.views.DropsPermission`), throttled per client address by
+`PUBLIC_READ_ROUTES` (players, stats, overview, history, leaderboards, charts, groups with their
+gains and stats; the party routes through `drops.views.DropsPermission`), throttled per client
+address by
 `osrs_diff.throttling.PublicReadThrottle`. Writes, /auth/me, task status, schedules, /system and
 /metrics never become public.
 
@@ -48,6 +49,10 @@ PUBLIC_READ_ROUTES = frozenset(
         "player-history-activity",
         "player-history-chart",
         "history-leaderboard",
+        "group-list",
+        "group-detail",
+        "group-gains",
+        "group-stats",
     }
 )
 

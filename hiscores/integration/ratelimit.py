@@ -125,7 +125,12 @@ INTERACTIVE_LINE_KEY = "interactive-line"
 
 
 def interactive_line_reserve(
-    store: StateStore, *, wait: float, per_fetch: float, clock: Callable[[], float] = time.time
+    store: StateStore,
+    *,
+    wait: float,
+    per_fetch: float,
+    clock: Callable[[], float] = time.time,
+    count: int = 1,
 ) -> float:
     """Seconds until one more interactive fetch gets its rate-limit slot, with a place in line.
 
@@ -133,13 +138,14 @@ def interactive_line_reserve(
     a new one starts after the limiter's current `wait` and not before the line, and moves the
     line on by `per_fetch` (one slot). Concurrent callers get consecutive places, so a burst of
     manual fetches is told 2, 4, 6 ... s instead of "2 s" each. Best effort: without the store,
-    the wait alone.
+    the wait alone. `count` fetches queued together (a group fetch) take `count` consecutive
+    places; the answer is when the first of them starts.
     """
     now = clock()
 
     def update(state: State | None) -> tuple[State, float]:
         start = max(now + wait, float((state or {}).get("line", 0.0)))
-        return {"line": start + per_fetch}, start - now
+        return {"line": start + per_fetch * max(1, count)}, start - now
 
     try:
         return store.transact(INTERACTIVE_LINE_KEY, update, ttl=3600)

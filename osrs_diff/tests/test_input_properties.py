@@ -161,6 +161,7 @@ REAL_PATH_VALUES = {
     "party_id": "1",
     "task_id": "00000000-0000-0000-0000-000000000000",
     "name": "drift_check",
+    "group_id": "424242",  # the world's group (an id the sequence never reaches in a test run)
 }
 
 
@@ -177,6 +178,10 @@ def world(db, fake_hiscores, staff_client):
         board="hiscore_oldschool",
         attack_experience=1_000,
     )
+    from players.models import Group, GroupMembership
+
+    group = Group.objects.create(pk=424242, name="Clan")
+    GroupMembership.objects.create(group=group, player=player)
     return staff_client
 
 

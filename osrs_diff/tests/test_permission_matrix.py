@@ -82,6 +82,16 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "player-history-boss": {"GET": READ},
     "player-history-activity": {"GET": READ},
     "player-history-chart": {"GET": READ},
+    # Groups (issue 19): the operator here holds only the players model permissions, so the
+    # group writes (players.add/change/delete_group) are staff's; fetching a group needs
+    # players.change_player, like fetching one player.
+    "group-list": {"GET": READ, "POST": STAFF},
+    "group-detail": {"GET": READ, "PATCH": STAFF, "DELETE": STAFF},
+    "group-members": {"POST": STAFF},
+    "group-member": {"PATCH": STAFF, "DELETE": STAFF},
+    "group-fetch": {"POST": WRITE},
+    "group-gains": {"GET": READ},
+    "group-stats": {"GET": READ},
     "drop-report": {"POST": OPEN},
     "party-list-active": {"GET": OPEN},
     "party-cleanup": {"POST": OPEN},
@@ -97,6 +107,7 @@ PARAMS = {
     "party_id": "999999",
     "name": "no-such-task",
     "webhook_id": "999999",
+    "group_id": "999999",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -25,6 +25,11 @@ PUBLIC = {
     "player-history-activity",
     "player-history-chart",
     "history-leaderboard",
+    # Issue 19: groups and their gains and stats (views over the players and the leaderboard).
+    "group-list",
+    "group-detail",
+    "group-gains",
+    "group-stats",
 }
 PARTY_READS = {"party-list-active", "party-history", "party-detail"}
 NEVER = {"auth-me", "task-status", "system-task-list", "system-stats", "metrics", "schedule-list"}

@@ -5,6 +5,7 @@ One module per URL space, included by dotted path:
 - `osrs_diff.urls.players`: every `/players/...` route and `/schedules` (players, hiscores,
   history);
 - `osrs_diff.urls.system`: `/system/...` and `/metrics` (operations, players);
+- `osrs_diff.urls.groups`: `/groups/...` (players, hiscores, history);
 - `history.urls`: `/history/...`; `drops.urls`: `/drops` and `/parties/...`.
 """
 
@@ -53,6 +54,7 @@ urlpatterns = [
     route("tasks/<task_id>", TaskStatusView.as_view(), name="task-status"),
     path("", include("osrs_diff.urls.system")),
     path("", include("osrs_diff.urls.players")),
+    path("", include("osrs_diff.urls.groups")),
     path("", include("history.urls")),
     path("", include("drops.urls")),
     # Last: anything unmatched is a 404 in the API's error format (even with DEBUG on).

@@ -1,0 +1,142 @@
+"""The groups admin: the list with member counts, the change page with members inline and player
+autocomplete, adding a member inline, the fetch action."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from osrs_diff.queues import INTERACTIVE
+from players.groups import services
+from players.models import Group, GroupMembership
+from tests.broker import queued
+from tests.factories import PlayerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456!")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def clan():
+    group = services.group_create(name="Iron Clan")
+    services.group_members_add(
+        group=group, players=[PlayerFactory(username="Zezima"), PlayerFactory(username="Iron Bob")]
+    )
+    services.group_create(name="Empty Clan")
+    return group
+
+
+def test_the_changelist_shows_member_counts(admin_client, clan, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/admin/players/group/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Iron Clan" in html and "Empty Clan" in html
+    assert '<td class="field-member_count">2</td>' in html
+    assert '<td class="field-member_count">0</td>' in html
+    assert admin_client.get("/admin/players/group/?q=iron").status_code == 200
+    assert admin_client.get("/admin/players/group/?o=2").status_code == 200  # by member count
+
+
+def test_the_change_page_lists_members_inline_with_autocomplete(admin_client, clan):
+    response = admin_client.get(f"/admin/players/group/{clan.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Zezima" in html and "Iron Bob" in html
+    assert "admin-autocomplete" in html  # the player picker
+    found = admin_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "players",
+            "model_name": "groupmembership",
+            "field_name": "player",
+            "term": "zez",
+        },
+    )
+    assert [row["text"] for row in found.json()["results"]] == ["Zezima"]
+
+
+def test_a_group_is_added_with_a_member_inline(admin_client):
+    player = PlayerFactory(username="Zezima")
+    response = admin_client.post(
+        "/admin/players/group/add/",
+        {
+            "name": "New Clan",
+            "description": "",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-player": str(player.pk),
+            "memberships-0-role": "leader",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    group = Group.objects.get(name="New Clan")
+    assert list(GroupMembership.objects.filter(group=group).values_list("role", flat=True)) == [
+        "leader"
+    ]
+
+
+@pytest.mark.parametrize("name", ["IRON CLAN", " iron   clan "])
+def test_a_taken_name_in_another_spelling_is_a_form_error(admin_client, clan, name):
+    response = admin_client.post(
+        "/admin/players/group/add/",
+        {
+            "name": name,
+            "description": "",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert Group.objects.filter(name__iexact="iron clan").count() == 1
+
+
+def test_deleting_a_group_in_the_admin_keeps_the_players(admin_client, clan):
+    response = admin_client.post(f"/admin/players/group/{clan.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Group.objects.filter(pk=clan.pk).exists()
+    assert {"Zezima", "Iron Bob"} <= set(
+        PlayerFactory._meta.model.objects.values_list("username", flat=True)
+    )
+
+
+def test_the_fetch_action_queues_every_member(admin_client, clan):
+    response = admin_client.post(
+        "/admin/players/group/",
+        {"action": "fetch_members_now", "_selected_action": [clan.pk]},
+        follow=True,
+    )
+    assert "Iron Clan: queued 2 fetch(es)" in response.content.decode()
+    assert len(queued(INTERACTIVE)) == 2
+
+
+def test_a_big_group_lists_its_members_read_only_and_still_saves(admin_client, monkeypatch):
+    from hiscores.admin import groups as group_admin
+
+    monkeypatch.setattr(group_admin, "INLINE_MAX_MEMBERS", 3)
+    group = services.group_create(name="Big Clan")
+    players = PlayerFactory.create_batch(4, schedule=False)
+    services.group_members_add(group=group, players=players)
+    newcomer = PlayerFactory(username="Newcomer", schedule=False)
+    page = admin_client.get(f"/admin/players/group/{group.pk}/change/").content.decode()
+    assert all(p.username in page for p in players)  # the read-only list
+    assert 'name="memberships-INITIAL_FORMS" value="0"' in page  # no row per member
+    response = admin_client.post(
+        f"/admin/players/group/{group.pk}/change/",
+        {
+            "name": "Big Clan",
+            "description": "",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-player": str(newcomer.pk),
+            "memberships-0-role": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert GroupMembership.objects.filter(group=group).count() == 5
