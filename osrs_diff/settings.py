@@ -438,6 +438,11 @@ MISSING_AFTER_FETCHES = env.int("MISSING_AFTER_FETCHES", default=3)
 # instead of holding a worker slot; interactive fetches may wait up to OSRS_HISCORES_MAX_WAIT.
 FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=4.0)
 
+# --- Competitions (history app, docs/competitions.md) ----
+# While a competition runs, each participant is fetched at least this often (minutes), whatever
+# its adaptive interval: a sweep every 5 minutes queues the ones not fetched for this long.
+COMPETITION_FETCH_MINUTES = env.int("COMPETITION_FETCH_MINUTES", default=60)
+
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)
 
