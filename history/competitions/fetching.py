@@ -37,9 +37,7 @@ class Wave:
 def participant_ids(competition_id: int) -> list[int]:
     """Active participants' player ids, in a stable order (waves page through it)."""
     return list(
-        CompetitionParticipant.objects.filter(
-            competition_id=competition_id, player__is_active=True
-        )
+        CompetitionParticipant.objects.filter(competition_id=competition_id, player__is_active=True)
         .order_by("player_id")
         .values_list("player_id", flat=True)
     )

@@ -57,7 +57,7 @@ def task_name(competition_id: int, moment: Moment) -> str:
 
 
 def fetch_wave_size(rate: float | None = None) -> int:
-    """Fetches per wave: what the hiscores rate allows in WAVE_SECONDS (all at once with no limit)."""
+    """Fetches per wave: what the rate allows in WAVE_SECONDS (0: no limit, one wave)."""
     rate = settings.OSRS_HISCORES_RATE if rate is None else rate
     if rate <= 0:
         return 0  # no limit: one wave
@@ -98,9 +98,7 @@ def competition_tasks_sync(
     end moved later after its final fetch fetches again before the new end. Untouched tasks are
     not written.
     """
-    times = desired_times(
-        starts_at=starts_at, ends_at=ends_at, participant_count=participant_count
-    )
+    times = desired_times(starts_at=starts_at, ends_at=ends_at, participant_count=participant_count)
     existing = {
         task.pk: task
         for task in PeriodicTask.objects.select_related("clocked").filter(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hiscores.integration.catalogue import get_metric
@@ -45,7 +46,8 @@ def _fail(message: str, *, code: str = "validation_error", **details: Any) -> Va
     return ValidationFailed(message, error_code=code, details=details or None)
 
 
-def _check_metric(metric: str) -> None:
+def check_metric(metric: str) -> None:
+    """400 `unknown_metric` unless `metric` is a catalogue key."""
     if get_metric(metric) is None:
         raise _fail(f"Unknown metric {metric[:40]!r}.", code="unknown_metric", metric=metric[:64])
 
@@ -119,9 +121,8 @@ def _resolve(
         ids = {p.pk for p in players}
         seen: dict[int, str] = {}
         for name, team in zip(team_names, teams, strict=True):
-            team_players = list(
-                {p.pk: p for p in (members[normalise_username(u)] for u in team.participants)}.values()
-            )
+            named = (members[normalise_username(u)] for u in team.participants)
+            team_players = list({p.pk: p for p in named}.values())
             if not team_players:
                 raise _fail(f"Team {name[:40]!r} has no members.", field="teams")
             for player in team_players:
@@ -161,7 +162,8 @@ def _write_members(
     )
 
 
-def _sync_tasks(competition: Competition) -> None:
+def competition_schedule_sync(*, competition: Competition) -> None:
+    """Bring the clocked tasks in line with the competition's dates and participant count."""
     ids = schedules.competition_tasks_sync(
         competition_id=competition.pk,
         title=competition.title,
@@ -198,21 +200,21 @@ def competition_create(
     title = title.strip()
     if not title:
         raise _fail("The title must not be blank.", field="title")
-    _check_metric(metric)
+    check_metric(metric)
     _check_dates(starts_at, ends_at)
-    players, by_team = _resolve(kind=kind, participants=participants, group_id=group_id, teams=teams)
+    players, by_team = _resolve(
+        kind=kind, participants=participants, group_id=group_id, teams=teams
+    )
     try:
         with transaction.atomic():
             competition = Competition.objects.create(
                 title=title, metric=metric, kind=kind, starts_at=starts_at, ends_at=ends_at
             )
             _write_members(competition, players, by_team)
-            _sync_tasks(competition)
+            competition_schedule_sync(competition=competition)
     except IntegrityError as exc:
         raise Conflict("The competition changed at the same time; try again.") from exc
-    logger.info(
-        "competition %s created: %s, %s participants", competition.pk, metric, len(players)
-    )
+    logger.info("competition %s created: %s, %s participants", competition.pk, metric, len(players))
     return competition
 
 
@@ -250,7 +252,7 @@ def competition_update(
             _update_members(competition, fields)
         try:
             competition.save()
-            _sync_tasks(competition)
+            competition_schedule_sync(competition=competition)
         except IntegrityError as exc:
             raise Conflict("The competition changed at the same time; try again.") from exc
     return competition
@@ -260,15 +262,11 @@ def _update_members(competition: Competition, fields: dict[str, Any]) -> None:
     participants = fields.get("participants")
     teams = fields.get("teams")
     if participants is None:
-        participants = list(
-            competition.participations.values_list("player__username", flat=True)
-        )
+        participants = list(competition.participations.values_list("player__username", flat=True))
     if teams is None and competition.kind == Competition.Kind.TEAM:
         # Keep the teams; members no longer taking part leave them.
         kept = {normalise_username(name) for name in participants}
-        current: dict[str, list[str]] = {
-            team.name: [] for team in competition.teams.order_by("pk")
-        }
+        current: dict[str, list[str]] = {team.name: [] for team in competition.teams.order_by("pk")}
         for name, username in competition.participations.exclude(team=None).values_list(
             "team__name", "player__username"
         ):
@@ -285,6 +283,12 @@ def competition_delete(*, competition: Competition) -> None:
     """Delete a competition, its participants, teams and clocked tasks."""
     logger.info("competition %s (%s) deleted", competition.pk, competition.title)
     competition.delete()
+
+
+def competitions_delete(*, queryset: QuerySet[Competition]) -> int:
+    """Delete a selection of competitions (the admin's bulk delete) with their clocked tasks."""
+    deleted, _ = queryset.delete()
+    return deleted
 
 
 def _event_data(competition: Competition) -> dict[str, Any]:
@@ -316,7 +320,10 @@ def competition_start_record(
 
 
 def competition_end_record(
-    *, competition_id: int, top: list[dict[str, Any]], winning_team: dict[str, Any] | None,
+    *,
+    competition_id: int,
+    top: list[dict[str, Any]],
+    winning_team: dict[str, Any] | None,
     now: datetime | None = None,
 ) -> Competition | None:
     """Record `competition.ended` once with the winner and top 3 (None: not ended or recorded)."""

@@ -52,8 +52,10 @@ def competition_list(*, status: str | None = None, now: datetime | None = None) 
     return queryset.order_by("-starts_at", "-pk")
 
 
-def competition_get(*, competition_id: int) -> Competition:
-    competition = Competition.objects.filter(pk=competition_id).first()
+def competition_get(*, competition_id: int | str) -> Competition:
+    """The competition with this id (path digits), or 404."""
+    pk = int(competition_id)
+    competition = Competition.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if competition is None:
         raise NotFound(f"Competition {competition_id} does not exist.")
     return competition
@@ -97,7 +99,12 @@ class TeamStanding:
     members: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rank": self.rank, "name": self.name, "gained": self.gained, "members": self.members}
+        return {
+            "rank": self.rank,
+            "name": self.name,
+            "gained": self.gained,
+            "members": self.members,
+        }
 
 
 @dataclass(frozen=True)
@@ -161,9 +168,7 @@ def _readings(competition: Competition, column: str, start: datetime, end: datet
         return cursor.fetchall()
 
 
-def competition_standings(
-    *, competition: Competition, now: datetime | None = None
-) -> Standings:
+def competition_standings(*, competition: Competition, now: datetime | None = None) -> Standings:
     """Every participant's start, current value, gain and rank; team sums for team events."""
     now = now or timezone.now()
     end = min(competition.ends_at, now)
@@ -219,9 +224,7 @@ def competition_standings(
         (row for row in rows if row.gained is not None),
         key=lambda row: (-row.gained, row.username_key),
     )
-    unranked = sorted(
-        (row for row in rows if row.gained is None), key=lambda row: row.username_key
-    )
+    unranked = sorted((row for row in rows if row.gained is None), key=lambda row: row.username_key)
     ordered = [
         _with_rank(row, rank)
         for row, rank in zip(ranked, standard_ranks([r.gained for r in ranked]), strict=True)

@@ -82,6 +82,9 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "player-history-boss": {"GET": READ},
     "player-history-activity": {"GET": READ},
     "player-history-chart": {"GET": READ},
+    "competition-list": {"GET": READ, "POST": STAFF},
+    "competition-detail": {"GET": READ, "PATCH": STAFF, "DELETE": STAFF},
+    "competition-chart": {"GET": READ},
     "drop-report": {"POST": OPEN},
     "party-list-active": {"GET": OPEN},
     "party-cleanup": {"POST": OPEN},
@@ -97,6 +100,7 @@ PARAMS = {
     "party_id": "999999",
     "name": "no-such-task",
     "webhook_id": "999999",
+    "competition_id": "999999",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
