@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hiscores.tasks import fetch_player
@@ -62,14 +62,14 @@ def sweep_limit(rate: float | None = None) -> int | None:
 
 def participants_due(*, now: datetime | None = None) -> list[int]:
     """Active participants of ongoing competitions not fetched for COMPETITION_FETCH_MINUTES,
-    the longest-waiting first, at most `sweep_limit()`."""
+    never-fetched and longest-waiting first, at most `sweep_limit()`."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.COMPETITION_FETCH_MINUTES)
     ongoing = Competition.objects.filter(starts_at__lte=now, ends_at__gt=now)
     ids = (
         CompetitionParticipant.objects.filter(competition__in=ongoing, player__is_active=True)
         .filter(Q(player__last_fetched=None) | Q(player__last_fetched__lt=cutoff))
-        .order_by("player__last_fetched", "player_id")
+        .order_by(F("player__last_fetched").asc(nulls_first=True), "player_id")
         .values_list("player_id", flat=True)
     )
     unique = list(dict.fromkeys(ids))
