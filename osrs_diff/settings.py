@@ -442,6 +442,11 @@ FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=4.0)
 # While a competition runs, each participant is fetched at least this often (minutes), whatever
 # its adaptive interval: a sweep every 5 minutes queues the ones not fetched for this long.
 COMPETITION_FETCH_MINUTES = env.int("COMPETITION_FETCH_MINUTES", default=60)
+# The final fetch of a competition starts its waves' duration plus this many seconds before the
+# end (slack for the last wave, retries and a busy limiter).
+COMPETITION_FINAL_FETCH_MARGIN_SECONDS = env.int(
+    "COMPETITION_FINAL_FETCH_MARGIN_SECONDS", default=120
+)
 
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)

@@ -33,8 +33,6 @@ END_TASK = "history.competition_end"
 # Fetches go out in waves that fit in the interactive wait for a rate-limit slot
 # (OSRS_HISCORES_MAX_WAIT, 30 s by default): one wave is what the rate allows in WAVE_SECONDS.
 WAVE_SECONDS = 20
-# Slack for the last wave, retries and a busy limiter before ends_at.
-FINAL_FETCH_MARGIN = timedelta(minutes=2)
 
 
 class Moment(StrEnum):
@@ -65,14 +63,20 @@ def fetch_wave_size(rate: float | None = None) -> int:
 
 
 def final_fetch_lead(participant_count: int, rate: float | None = None) -> timedelta:
-    """How long before `ends_at` the final fetch starts: its waves, plus FINAL_FETCH_MARGIN.
+    """How long before `ends_at` the final fetch starts: its waves, plus a margin.
 
-    ceil(participants / wave size) x WAVE_SECONDS + 2 minutes; with the rate limit off, the margin.
-    500 participants at 0.5/s (10 a wave): 50 waves x 20 s + 2 min = 18 minutes.
+    ceil(participants / wave size) x WAVE_SECONDS + COMPETITION_FINAL_FETCH_MARGIN_SECONDS (120);
+    with the rate limit off, the margin alone. 500 participants at 0.5/s (10 a wave):
+    50 waves x 20 s + 2 min = 18 minutes.
     """
     size = fetch_wave_size(rate)
     waves = math.ceil(participant_count / size) if size and participant_count else 0
-    return timedelta(seconds=waves * WAVE_SECONDS) + FINAL_FETCH_MARGIN
+    return timedelta(seconds=waves * WAVE_SECONDS) + final_fetch_margin()
+
+
+def final_fetch_margin() -> timedelta:
+    """Slack for the last wave, retries and a busy limiter before ends_at."""
+    return timedelta(seconds=settings.COMPETITION_FINAL_FETCH_MARGIN_SECONDS)
 
 
 def desired_times(
@@ -151,7 +155,8 @@ def competition_tasks_delete(*, task_ids: Iterable[int | tuple[int] | None]) -> 
         for task in tasks:
             task.delete()
             deleted += 1
-        ClockedSchedule.objects.filter(pk__in=clocked_ids, periodictask=None).delete()
+        still_used = PeriodicTask.objects.filter(clocked_id__in=clocked_ids).values("clocked_id")
+        ClockedSchedule.objects.filter(pk__in=clocked_ids).exclude(pk__in=still_used).delete()
     return deleted
 
 

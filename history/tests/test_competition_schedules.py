@@ -127,14 +127,14 @@ def test_more_participants_move_the_final_fetch_earlier(players, settings):
     settings.OSRS_HISCORES_RATE = 0.05  # one fetch a wave
     competition = make(players[:1])
     assert tasks_of(competition)[schedules.Moment.FINAL_FETCH].clocked.clocked_time == END - (
-        dt.timedelta(seconds=20) + schedules.FINAL_FETCH_MARGIN
+        dt.timedelta(seconds=20 + 120)
     )
     with time_machine.travel(T0, tick=False):
         services.competition_update(
             competition=competition, participants=[p.username for p in players]
         )
     assert tasks_of(competition)[schedules.Moment.FINAL_FETCH].clocked.clocked_time == END - (
-        dt.timedelta(seconds=60) + schedules.FINAL_FETCH_MARGIN
+        dt.timedelta(seconds=60 + 120)
     )
 
 
