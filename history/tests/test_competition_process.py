@@ -123,3 +123,5 @@ def test_beat_and_a_worker_fetch_at_the_start_and_before_the_end_and_record_both
         fake.stop()
         if competition is not None and Competition.objects.filter(pk=competition.pk).exists():
             services.competition_delete(competition=competition)  # and its clocked tasks
+        # The flush after this test leaves django_celery_beat alone: leave no task behind.
+        schedules.competition_tasks_delete(task_ids=schedules.orphan_task_ids(competition_ids=[]))
