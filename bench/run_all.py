@@ -23,6 +23,7 @@ SCRIPTS: dict[str, list[str]] = {
     "parse": [],
     "fetch_pipeline": [],
     "history": [],
+    "competitions": [],
     "drops": [],
     "beat": [],
     "drills": [],

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -163,7 +163,11 @@ def _readings(competition: Competition, column: str, start: datetime, end: datet
         ) r
     """
     params = [start, end, start, start, end, end, competition.pk]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if db.backend().NATIVE_SQL:
+            # As for the leaderboard: hundreds of participants push the estimated cost past
+            # jit_above_cost, and compiling the plan costs more than running it.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
