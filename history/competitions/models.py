@@ -51,14 +51,16 @@ class Competition(models.Model):
     # Set once, by the task that records the event: a redelivered task records nothing twice.
     started_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_event_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The clocked one-off tasks (history.competitions.schedules owns them); the ids live here so
-    # the database keeps the links honest.
+    # The clocked one-off tasks (history.competitions.schedules owns them). Plain ids, no
+    # database constraint: a SET_NULL link would add three UPDATEs to every PeriodicTask delete
+    # (each player's too); the sync treats an id whose row is gone as a missing task.
     start_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
         null=True,
         blank=True,
         editable=False,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     final_fetch_task = models.OneToOneField(
@@ -66,7 +68,8 @@ class Competition(models.Model):
         null=True,
         blank=True,
         editable=False,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     end_task = models.OneToOneField(
@@ -74,7 +77,8 @@ class Competition(models.Model):
         null=True,
         blank=True,
         editable=False,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     participants = models.ManyToManyField(

@@ -38,6 +38,7 @@ SAMPLE_VALUES = {
     "name": "x",
     "task_id": "abc",
     "webhook_id": "1",
+    "competition_id": "1",
 }
 
 
