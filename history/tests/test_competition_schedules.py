@@ -322,3 +322,16 @@ def test_beat_sends_each_clocked_task_once_at_its_time(players, broker):
         scheduler = IncrementalDatabaseScheduler(app=celery_app)
         run_for(120, step=5)
         assert len(broker()) == 3  # one-off: never again
+
+
+def test_a_task_deleted_behind_the_competitions_back_is_recreated_by_the_next_sync(players):
+    competition = make(players)
+    lost = tasks_of(competition)[schedules.Moment.START]
+    lost.delete()
+    with time_machine.travel(T0, tick=False):
+        services.competition_update(competition=competition, starts_at=START + days(1))
+    start = tasks_of(competition)[schedules.Moment.START]
+    assert start.pk != lost.pk
+    assert start.name == f"competitions:{competition.pk}:start"
+    assert start.clocked.clocked_time == START + days(1)
+    assert _competition_rows()[0] == 3  # (the lost task's clock stays: nothing links it)
