@@ -265,7 +265,10 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"GameModeEnum": "players.game_modes.GameMode"},
+    "ENUM_NAME_OVERRIDES": {
+        "GameModeEnum": "players.game_modes.GameMode",
+        "CompetitionStatusEnum": ["upcoming", "ongoing", "finished"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "osrs_diff.schema.strip_optional_trailing_slash",

@@ -104,6 +104,15 @@ class CompetitionSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class CompetitionPageSerializer(serializers.Serializer):
+    """GET /competitions: one page of competitions (`page`, `page_size`)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CompetitionSummarySerializer(many=True)
+
+
 class StandingSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True)
     username = serializers.CharField()

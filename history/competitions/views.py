@@ -47,7 +47,8 @@ class CompetitionListView(APIView):
 
     @extend_schema(
         parameters=[serializers.CompetitionListQuerySerializer],
-        responses=serializers.CompetitionSummarySerializer(many=True),
+        responses=serializers.CompetitionPageSerializer,
+        operation_id="competitions_list",
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:

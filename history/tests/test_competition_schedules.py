@@ -335,3 +335,52 @@ def test_a_task_deleted_behind_the_competitions_back_is_recreated_by_the_next_sy
     assert start.name == f"competitions:{competition.pk}:start"
     assert start.clocked.clocked_time == START + days(1)
     assert _competition_rows()[0] == 3  # (the lost task's clock stays: nothing links it)
+
+
+def test_a_competition_added_in_the_admin_gets_its_clocked_tasks(admin_client, players):
+    assert admin_client.get("/admin/history/competition/add/").status_code == 200
+    response = admin_client.post(
+        "/admin/history/competition/add/",
+        {
+            "title": "Admin race",
+            "metric": "attack",
+            "kind": "classic",
+            "starts_at_0": "2026-01-11",
+            "starts_at_1": "12:00:00",
+            "ends_at_0": "2026-01-21",
+            "ends_at_1": "12:00:00",
+            "teams-TOTAL_FORMS": "0",
+            "teams-INITIAL_FORMS": "0",
+            "participations-TOTAL_FORMS": "1",
+            "participations-INITIAL_FORMS": "0",
+            "participations-0-player": str(players[0].pk),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    competition = Competition.objects.get(title="Admin race")
+    assert competition.participations.count() == 1
+    assert tasks_of(competition)[schedules.Moment.END].clocked.clocked_time == END
+
+
+def test_the_admin_refuses_an_end_before_the_start_and_an_unknown_metric(admin_client):
+    response = admin_client.post(
+        "/admin/history/competition/add/",
+        {
+            "title": "Bad",
+            "metric": "cooking_pots",
+            "kind": "classic",
+            "starts_at_0": "2026-01-11",
+            "starts_at_1": "12:00:00",
+            "ends_at_0": "2026-01-10",
+            "ends_at_1": "12:00:00",
+            "teams-TOTAL_FORMS": "0",
+            "teams-INITIAL_FORMS": "0",
+            "participations-TOTAL_FORMS": "0",
+            "participations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200  # the form again, with its errors
+    page = response.content.decode()
+    assert "Must be after the start." in page
+    assert "Unknown metric" in page
+    assert not Competition.objects.exists()
