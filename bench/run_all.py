@@ -24,6 +24,7 @@ SCRIPTS: dict[str, list[str]] = {
     "fetch_pipeline": [],
     "history": [],
     "groups": [],
+    "competitions": [],
     "drops": [],
     "beat": [],
     "drills": [],

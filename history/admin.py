@@ -187,3 +187,7 @@ class PlayerPageAdmin(PlayerAdmin):
                 messages.SUCCESS,
             )
         return self._back(request, object_id)
+
+
+# Competitions register their own admin (history.competitions.admin).
+from history.competitions import admin as competitions_admin  # noqa: E402, F401

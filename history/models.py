@@ -65,3 +65,13 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player_id} {self.metric} {self.period}: {self.gained}"
+
+
+# Competitions live in their own package; Django finds models through this module.
+from history.competitions.models import (  # noqa: E402
+    Competition,
+    CompetitionParticipant,
+    CompetitionTeam,
+)
+
+__all__ = ["Achievement", "Competition", "CompetitionParticipant", "CompetitionTeam", "Record"]

@@ -265,7 +265,10 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"GameModeEnum": "players.game_modes.GameMode"},
+    "ENUM_NAME_OVERRIDES": {
+        "GameModeEnum": "players.game_modes.GameMode",
+        "CompetitionStatusEnum": ["upcoming", "ongoing", "finished"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "osrs_diff.schema.strip_optional_trailing_slash",
@@ -437,6 +440,16 @@ MISSING_AFTER_FETCHES = env.int("MISSING_AFTER_FETCHES", default=3)
 # A scheduled fetch whose limiter slot is further away than this ends at once as `deferred`
 # instead of holding a worker slot; interactive fetches may wait up to OSRS_HISCORES_MAX_WAIT.
 FETCH_DEFER_AFTER_SECONDS = env.float("FETCH_DEFER_AFTER_SECONDS", default=4.0)
+
+# --- Competitions (history app, docs/competitions.md) ----
+# While a competition runs, each participant is fetched at least this often (minutes), whatever
+# its adaptive interval: a sweep every 5 minutes queues the ones not fetched for this long.
+COMPETITION_FETCH_MINUTES = env.int("COMPETITION_FETCH_MINUTES", default=60)
+# The final fetch of a competition starts its waves' duration plus this many seconds before the
+# end (slack for the last wave, retries and a busy limiter).
+COMPETITION_FINAL_FETCH_MARGIN_SECONDS = env.int(
+    "COMPETITION_FINAL_FETCH_MARGIN_SECONDS", default=120
+)
 
 # --- Snapshots (hiscores app) ----
 SNAPSHOT_DEDUP_INCLUDE_RANKS = env.bool("SNAPSHOT_DEDUP_INCLUDE_RANKS", default=False)

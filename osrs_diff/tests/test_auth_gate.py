@@ -39,6 +39,7 @@ SAMPLE_VALUES = {
     "task_id": "abc",
     "webhook_id": "1",
     "group_id": "1",
+    "competition_id": "1",
 }
 
 

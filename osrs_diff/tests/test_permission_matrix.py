@@ -92,6 +92,9 @@ MATRIX: dict[str, dict[str, tuple[str, ...]] | str] = {
     "group-fetch": {"POST": WRITE},
     "group-gains": {"GET": READ},
     "group-stats": {"GET": READ},
+    "competition-list": {"GET": READ, "POST": STAFF},
+    "competition-detail": {"GET": READ, "PATCH": STAFF, "DELETE": STAFF},
+    "competition-chart": {"GET": READ},
     "drop-report": {"POST": OPEN},
     "party-list-active": {"GET": OPEN},
     "party-cleanup": {"POST": OPEN},
@@ -108,6 +111,7 @@ PARAMS = {
     "name": "no-such-task",
     "webhook_id": "999999",
     "group_id": "999999",
+    "competition_id": "999999",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

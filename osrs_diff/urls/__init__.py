@@ -6,7 +6,8 @@ One module per URL space, included by dotted path:
   history);
 - `osrs_diff.urls.system`: `/system/...` and `/metrics` (operations, players);
 - `osrs_diff.urls.groups`: `/groups/...` (players, hiscores, history);
-- `history.urls`: `/history/...`; `drops.urls`: `/drops` and `/parties/...`.
+- `history.urls`: `/history/...`; `drops.urls`: `/drops` and `/parties/...`;
+- `osrs_diff.urls.competitions`: `/competitions/...` (history).
 """
 
 from django.contrib import admin
@@ -57,6 +58,7 @@ urlpatterns = [
     path("", include("osrs_diff.urls.groups")),
     path("", include("history.urls")),
     path("", include("drops.urls")),
+    path("", include("osrs_diff.urls.competitions")),
     # Last: anything unmatched is a 404 in the API's error format (even with DEBUG on).
     re_path(r"^(?!static/).*$", views.UnknownRouteView.as_view(), name="unknown-route"),
 ]

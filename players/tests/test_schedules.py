@@ -68,9 +68,10 @@ def test_bulk_delete_removes_every_task_with_one_beat_notice(count, django_asser
     players = PlayerFactory.create_batch(count)
     task_ids = [p.fetch_task_id for p in players]
     stamp = beat_stamp()
-    # The same 21 queries for 1 or 20 players: players, cascades (name changes, the fetch log,
-    # achievements, records and group memberships included) and tasks go in bulk.
-    with django_assert_num_queries(21) as captured:
+    # The same 22 queries for 1 or 20 players: players, cascades (name changes, the fetch log,
+    # achievements, records, group memberships and competition participations included) and
+    # tasks go in bulk.
+    with django_assert_num_queries(22) as captured:
         services.players_delete(players=Player.objects.all())
     assert not PeriodicTask.objects.filter(pk__in=task_ids).exists()
     assert beat_stamp() > stamp

@@ -77,7 +77,9 @@ def test_database_from_before_the_operations_app_migrates_forward_with_its_data(
     PeriodicTask = new.get_model("django_celery_beat", "PeriodicTask")
     assert (
         set(PeriodicTask.objects.filter(name__startswith="system:").values_list("name", flat=True))
-        == system_names | {"system: deliver webhook events"}  # added by system 0003
+        == system_names
+        | {"system: deliver webhook events"}  # added by system 0003
+        | {"system: competition fetches"}  # added by history 0003
     )
     assert new.get_model("osrs_diff", "ApiTask").objects.filter(task_id="before-14").exists()
     assert new.get_model("players", "Player").objects.filter(username_key="zezima").exists()
