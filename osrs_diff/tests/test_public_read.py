@@ -25,11 +25,15 @@ PUBLIC = {
     "player-history-activity",
     "player-history-chart",
     "history-leaderboard",
-    # Issue 19: groups and their gains and stats (views over the players and the leaderboard).
+    # Issue 19: groups with their gains and stats, competitions with their standings and chart
+    # (views over the players and their snapshots, like the leaderboard).
     "group-list",
     "group-detail",
     "group-gains",
     "group-stats",
+    "competition-list",
+    "competition-detail",
+    "competition-chart",
 }
 PARTY_READS = {"party-list-active", "party-history", "party-detail"}
 NEVER = {"auth-me", "task-status", "system-task-list", "system-stats", "metrics", "schedule-list"}
