@@ -24,6 +24,7 @@ def scheduled_fetch_claim(
     player_id: int,
     delivery_id: str,
     interval_seconds: float | None = None,
+    sent_at: datetime | None = None,
     now: datetime | None = None,
 ) -> bool:
     """Claim the player's current due time for one scheduled task delivery; False: skip it.
@@ -33,8 +34,15 @@ def scheduled_fetch_claim(
     or retried message keeps its id, so the claim is granted to a new id only once half the
     schedule's interval has passed since the last claim (the next due time is always free).
     `interval_seconds` defaults to the player's own fetch interval.
+
+    Claims are dated by when beat sent the message (`sent_at`, the message's header; now when
+    unknown), not when a worker got to it: behind a backlog two due times' messages can be
+    processed closer together than half an interval, while beat sends them a whole interval
+    apart (and copies of one due time seconds apart).
     """
     now = now or timezone.now()
+    if sent_at is not None:
+        now = min(sent_at, now)
     players = Player.objects.filter(pk=player_id)
     if not interval_seconds:
         minutes = players.values_list("fetch_interval_minutes", flat=True).first()

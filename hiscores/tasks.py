@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from hiscores import scheduled, services
 from hiscores.integration.errors import HiscoresUnavailable
@@ -56,7 +58,10 @@ def fetch_player(self, player_id: int) -> dict:
     if _sent_by_beat(request):
         delivery_id = request.id
         if not scheduled.scheduled_fetch_claim(
-            player_id=player_id, delivery_id=delivery_id, interval_seconds=interval_seconds
+            player_id=player_id,
+            delivery_id=delivery_id,
+            interval_seconds=interval_seconds,
+            sent_at=None if age is None else timezone.now() - timedelta(seconds=age),
         ):
             return services.FetchOutcome(
                 status=services.FetchStatus.SKIPPED, player_id=player_id, reason="already_claimed"

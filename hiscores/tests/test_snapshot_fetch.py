@@ -230,6 +230,27 @@ def test_the_next_due_time_is_claimed_once_half_the_interval_has_passed(fake_his
 
 
 @pytest.mark.django_db
+def test_behind_a_backlog_the_next_due_time_is_not_taken_for_a_copy(fake_hiscores):
+    """Claims go by when beat sent the message: a due time processed late, then the next one
+    processed soon after, are still two due times an interval apart."""
+    player = PlayerFactory(username="Backlogged", fetch_interval_minutes=5)
+    start = timezone.now()
+
+    def claim(delivery, sent_minute, processed_minute):
+        return scheduled_fetch_claim(
+            player_id=player.pk,
+            delivery_id=delivery,
+            interval_seconds=300,
+            sent_at=start + timedelta(minutes=sent_minute),
+            now=start + timedelta(minutes=processed_minute),
+        )
+
+    assert claim("due-1", 0, 4)  # waited four minutes in the queue
+    assert claim("due-2", 5, 5.5)  # 1.5 minutes after the last claim: still the next due time
+    assert not claim("due-2-copy", 5.02, 5.6)  # a second beat's copy, sent a second later
+
+
+@pytest.mark.django_db
 def test_manual_fetches_are_never_skipped_by_a_claim(fake_hiscores):
     player = PlayerFactory(username="Manual")
     fake_hiscores.add_player("Manual", stats={"attack": 1_000_000})
