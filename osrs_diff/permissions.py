@@ -8,8 +8,8 @@
 
 Public read mode (`PUBLIC_READ=true`, issue 17): anonymous users may also GET the routes named in
 `PUBLIC_READ_ROUTES` (players, stats, overview, history, leaderboards, charts, groups with their
-gains and stats, competitions with their standings and chart; the party routes through `drops.views.DropsPermission`), throttled per client
-address by
+gains and stats, competitions with their standings and chart; the party routes through
+`drops.views.DropsPermission`), throttled per client address by
 `osrs_diff.throttling.PublicReadThrottle`. Writes, /auth/me, task status, schedules, /system and
 /metrics never become public.
 

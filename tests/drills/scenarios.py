@@ -789,12 +789,18 @@ def drill_redis_outage(
         )
         before = {pk: len(rows) for pk, rows in snapshots_of(ids).items()}
 
+        # A fetch is in flight when Redis goes (its answer is slow): its message was delivered
+        # and not yet acknowledged (acks_late), and the worker must outlive its broker
+        # connection being torn down under it (osrs_diff/worker_consumer.py).
+        fake.latency_ms = 4000
+        time.sleep(interval_seconds + 1)
         redis_server.stop()
         stopped_at = time.time()
         time.sleep(outage_seconds)
         restarting_at = time.time()  # Redis answers again somewhere in the next moment
         redis_server = PrivateRedis(redis_dir, port=redis_server.port).start()
         restarted_at = time.time()
+        fake.latency_ms = 0
 
         def resumed() -> bool:
             rows = snapshots_of(ids)
