@@ -330,8 +330,6 @@ CELERY_BEAT_SCHEDULER = env.str(
     "CELERY_BEAT_SCHEDULER", default="osrs_diff.beat:IncrementalDatabaseScheduler"
 )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Celery's consumer, surviving a broker outage while a late-acked task runs (see the module).
-CELERY_WORKER_CONSUMER = "osrs_diff.worker_consumer:Consumer"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Internationalisation / time ----

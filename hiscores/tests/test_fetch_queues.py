@@ -1,6 +1,7 @@
 """Fetching at the politeness limit (issue 16): queues by purpose, deferred and stale scheduled
 fetches, and the interactive fetch's priority for rate-limit slots."""
 
+import math
 import time
 from types import SimpleNamespace
 
@@ -168,18 +169,23 @@ def test_scheduled_fetches_keep_the_queue_short_for_interactive_ones(fake_hiscor
     players = [PlayerFactory(username=f"Crowd {n}") for n in range(12)]
     for player in players:
         fake_hiscores.add_player(player.username, stats={"attack": 1_000_000})
+    started = time.monotonic()
     outcomes = [
         fetch_player.apply(kwargs={"player_id": p.pk}, headers=_beat_headers()).get()["status"]
         for p in players
     ]
+    elapsed = time.monotonic() - started
     queued_by_scheduled = budget.limiter.estimated_wait_seconds()
 
     person = PlayerFactory(username="Person")
     fake_hiscores.add_player("Person", stats={"attack": 1_000_000})
     fetch_player.apply(kwargs={"player_id": person.pk}, headers={"interactive": True}).get()
 
-    assert outcomes.count(FetchStatus.SUCCESS) == 6  # slots 0..5 s away
-    assert outcomes.count(FetchStatus.DEFERRED) == 6
+    # Slots 0..5 s away: six join, the rest defer. The line drains a slot a second in real time
+    # while the twelve calls run, so a slow machine may fit one more per second they took.
+    successes = outcomes.count(FetchStatus.SUCCESS)
+    assert 6 <= successes <= 6 + math.ceil(elapsed), (successes, elapsed)
+    assert outcomes.count(FetchStatus.DEFERRED) == len(players) - successes
     assert queued_by_scheduled <= 6.0
     assert budget.slept[-1] <= 6.0  # the person's wait
 

@@ -66,6 +66,9 @@ class WorkerKillResult:
     mode: str  # "child": the pool process; "node": the whole worker (main process and pool)
     visibility_timeout: float
     redelivery_seconds: float  # from the kill to the redelivered fetch reaching the hiscores
+    # From the first fetch reaching the hiscores to the redelivered one: the visibility timeout
+    # runs from the delivery, a moment before the first request (and before the kill).
+    since_first_request_seconds: float
     hiscores_requests: int  # the killed attempt and the redelivered one
     snapshots: int
     last_fetch_status: str
@@ -142,6 +145,7 @@ def drill_worker_kill(
             mode=mode,
             visibility_timeout=visibility_timeout,
             redelivery_seconds=redelivered_at - killed_at,
+            since_first_request_seconds=redelivered_at - fake.arrivals[0][0],
             hiscores_requests=len(fake.arrivals),
             snapshots=snapshot_count(player.pk),
             last_fetch_status=player.last_fetch_status,
@@ -791,7 +795,7 @@ def drill_redis_outage(
 
         # A fetch is in flight when Redis goes (its answer is slow): its message was delivered
         # and not yet acknowledged (acks_late), and the worker must outlive its broker
-        # connection being torn down under it (osrs_diff/worker_consumer.py).
+        # connection being torn down under it (requirements.txt: why celery is 5.6).
         fake.latency_ms = 4000
         time.sleep(interval_seconds + 1)
         redis_server.stop()
