@@ -456,3 +456,62 @@ def test_the_admin_refuses_an_end_before_the_start_and_an_unknown_metric(admin_c
     assert "Must be after the start." in page
     assert "Unknown metric" in page
     assert not Competition.objects.exists()
+
+
+# --- the waves of a start/final fetch -------------------------------------------------------
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """Every apply_async of fetch_player and competition_fetch, caught at the task boundary."""
+    from hiscores.tasks import fetch_player
+    from history.competitions.tasks import competition_fetch
+
+    sent: list[tuple[str, dict, dict]] = []
+    for task in (fetch_player, competition_fetch):
+        name = task.name
+
+        def record(self, args=None, kwargs=None, _name=name, **options):
+            sent.append((_name, kwargs, options))
+
+        monkeypatch.setattr(type(task._get_current_object()), "apply_async", record)
+    return sent
+
+
+def test_each_wave_fetches_the_next_active_participants_and_schedules_the_next(
+    players, sends, settings
+):
+    settings.OSRS_HISCORES_RATE = 0.1  # 2 fetches a wave (floor(0.1 x 20))
+    more = [PlayerFactory(username=f"Racer {i}", schedule=False) for i in range(3, 5)]
+    paused = PlayerFactory(username="Paused", schedule=False, is_active=False)
+    competition = make([*players, *more, paused])
+    active = sorted(p.pk for p in [*players, *more])
+    from history.competitions.tasks import competition_fetch
+
+    offsets, fetched = [0], []
+    while offsets[-1] is not None:
+        sends.clear()
+        result = competition_fetch.run(competition_id=competition.pk, offset=offsets[-1])
+        fetches = [s for s in sends if s[0] == "hiscores.fetch_player"]
+        follow = [s for s in sends if s[0] == "history.competition_fetch"]
+        for _name, kwargs, options in fetches:
+            assert options == {"queue": "interactive", "headers": {"interactive": True}}
+            fetched.append(kwargs["player_id"])
+        assert result["sent"] == len(fetches)
+        if result["next"] is None:
+            assert follow == []
+        else:
+            ((_name, kwargs, options),) = follow
+            assert kwargs == {"competition_id": competition.pk, "offset": result["next"]}
+            assert options == {"countdown": schedules.WAVE_SECONDS}
+        offsets.append(result["next"])
+    assert offsets == [0, 2, 4, None]  # waves of 2, 2 and 1
+    assert fetched == active  # every active participant once, the paused one never
+
+
+def test_without_a_rate_limit_one_wave_fetches_everyone(players, sends, settings):
+    settings.OSRS_HISCORES_RATE = 0
+    competition = make(players)
+    wave = fetching.participants_fetch_wave(competition_id=competition.pk)
+    assert (wave.sent, wave.next_offset) == (3, None)
+    assert sorted(s[1]["player_id"] for s in sends) == sorted(p.pk for p in players)
