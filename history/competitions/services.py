@@ -59,7 +59,7 @@ def _check_dates(starts_at: datetime, ends_at: datetime) -> None:
         raise _fail("A competition lasts at most 366 days.", field="ends_at")
 
 
-def _check_not_past(fields: dict[str, Any], now: datetime) -> None:
+def check_not_past(fields: dict[str, Any], now: datetime) -> None:
     """A PATCH of an upcoming or ongoing competition moves no date to now or before (the status
     rules already refused what a finished one cannot change, and starts_at of an ongoing one).
 
@@ -267,7 +267,7 @@ def competition_update(
         competition.starts_at = fields.get("starts_at", competition.starts_at)
         competition.ends_at = fields.get("ends_at", competition.ends_at)
         _check_dates(competition.starts_at, competition.ends_at)
-        _check_not_past(fields, now)
+        check_not_past(fields, now)
         if "participants" in fields or "teams" in fields:
             _update_members(competition, fields)
         try:

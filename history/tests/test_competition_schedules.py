@@ -515,3 +515,30 @@ def test_without_a_rate_limit_one_wave_fetches_everyone(players, sends, settings
     wave = fetching.participants_fetch_wave(competition_id=competition.pk)
     assert (wave.sent, wave.next_offset) == (3, None)
     assert sorted(s[1]["player_id"] for s in sends) == sorted(p.pk for p in players)
+
+
+def test_the_admin_refuses_an_end_moved_into_the_past_of_a_running_competition(
+    admin_client, players
+):
+    competition = make(players)
+    with time_machine.travel(START + days(1), tick=False):
+        response = admin_client.post(
+            f"/admin/history/competition/{competition.pk}/change/",
+            {
+                "title": "Race",
+                "metric": "attack",
+                "kind": "classic",
+                "starts_at_0": START.date().isoformat(),
+                "starts_at_1": START.time().isoformat(),
+                "ends_at_0": (START + days(0.5)).date().isoformat(),
+                "ends_at_1": (START + days(0.5)).time().isoformat(),
+                "teams-TOTAL_FORMS": "0",
+                "teams-INITIAL_FORMS": "0",
+                "participations-TOTAL_FORMS": "0",
+                "participations-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 200  # the form again, with its error
+    assert "ends_at must be in the future" in response.content.decode()
+    competition.refresh_from_db()
+    assert competition.ends_at == END
