@@ -41,6 +41,18 @@ class CompetitionForm(forms.ModelForm):
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", "Must be after the start.")
+        instance = self.instance
+        if instance.pk and instance.status_at() != Competition.Status.FINISHED:
+            # As PATCH: no date of a competition that has not ended moved to now or before.
+            moved = {
+                name: cleaned[name]
+                for name in ("starts_at", "ends_at")
+                if name in self.changed_data and cleaned.get(name)
+            }
+            try:
+                services.check_not_past(moved, timezone.now())
+            except ValidationFailed as exc:
+                self.add_error(exc.details["field"], exc.message)
         metric = cleaned.get("metric")
         if metric:
             try:

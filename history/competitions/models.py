@@ -21,7 +21,9 @@ class CompetitionQuerySet(models.QuerySet):
         with transaction.atomic():
             task_ids = [
                 pk
-                for row in self.values_list("start_task_id", "final_fetch_task_id", "end_task_id")
+                for row in self.values_list(
+                    "pre_start_task_id", "start_task_id", "final_fetch_task_id", "end_task_id"
+                )
                 for pk in row
             ]
             result = super().delete()
@@ -52,8 +54,17 @@ class Competition(models.Model):
     started_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_event_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The clocked one-off tasks (history.competitions.schedules owns them). Plain ids, no
-    # database constraint: a SET_NULL link would add three UPDATEs to every PeriodicTask delete
+    # database constraint: a SET_NULL link would add four UPDATEs to every PeriodicTask delete
     # (each player's too); the sync treats an id whose row is gone as a missing task.
+    pre_start_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     start_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
         null=True,

@@ -1,8 +1,13 @@
 """The clocked one-off PeriodicTasks of competitions: the only module that touches those rows.
 
-Each competition has three, named `competitions:<id>:<what>`:
+Each competition has up to four, named `competitions:<id>:<what>`:
 
-- `start` at `starts_at`: records `competition.started` and fetches every participant;
+- `pre-start` at `starts_at - final_fetch_lead(...)` (never before the competition was created:
+  a time already past runs at once): fetches every participant, so the waves finish by
+  `starts_at` and each participant has a reading in force at the start. Only while the
+  competition is upcoming: a sync at or after `starts_at` creates none and deletes one left over;
+- `start` at `starts_at`: records `competition.started` and fetches every participant (readings
+  after the start: a late baseline for whoever the pre-start fetch missed);
 - `final-fetch` at `ends_at - final_fetch_lead(...)`: fetches every participant once more, early
   enough that the fetches finish before `ends_at` at the hiscores rate;
 - `end` at `ends_at`: records `competition.ended` (winner, top 3).
@@ -36,6 +41,7 @@ WAVE_SECONDS = 20
 
 
 class Moment(StrEnum):
+    PRE_START = "pre-start"
     START = "start"
     FINAL_FETCH = "final-fetch"
     END = "end"
@@ -43,11 +49,17 @@ class Moment(StrEnum):
 
 #: The Competition field holding each task's id.
 LINK_FIELDS = {
+    Moment.PRE_START: "pre_start_task_id",
     Moment.START: "start_task_id",
     Moment.FINAL_FETCH: "final_fetch_task_id",
     Moment.END: "end_task_id",
 }
-_TASKS = {Moment.START: START_TASK, Moment.FINAL_FETCH: FETCH_TASK, Moment.END: END_TASK}
+_TASKS = {
+    Moment.PRE_START: FETCH_TASK,
+    Moment.START: START_TASK,
+    Moment.FINAL_FETCH: FETCH_TASK,
+    Moment.END: END_TASK,
+}
 
 
 def task_name(competition_id: int, moment: Moment) -> str:
@@ -80,11 +92,28 @@ def final_fetch_margin() -> timedelta:
 
 
 def desired_times(
-    *, starts_at: datetime, ends_at: datetime, participant_count: int
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    participant_count: int,
+    created_at: datetime,
+    now: datetime,
 ) -> dict[Moment, datetime]:
-    """When each task runs (the final fetch never before the start)."""
-    final = max(starts_at, ends_at - final_fetch_lead(participant_count))
-    return {Moment.START: starts_at, Moment.FINAL_FETCH: final, Moment.END: ends_at}
+    """When each task runs: the final fetch never before the start; the pre-start fetch the same
+    lead before the start but never before `created_at` (a stable clamp: a sync does not move
+    it), and only while the competition is upcoming at `now`."""
+    lead = final_fetch_lead(participant_count)
+    times = {}
+    if now < starts_at:
+        times[Moment.PRE_START] = max(created_at, starts_at - lead)
+    times.update(
+        {
+            Moment.START: starts_at,
+            Moment.FINAL_FETCH: max(starts_at, ends_at - lead),
+            Moment.END: ends_at,
+        }
+    )
+    return times
 
 
 def competition_tasks_sync(
@@ -94,23 +123,36 @@ def competition_tasks_sync(
     starts_at: datetime,
     ends_at: datetime,
     participant_count: int,
+    created_at: datetime,
+    now: datetime,
     current: dict[Moment, int | None],
-) -> dict[Moment, int]:
-    """Create missing tasks and move the ones whose time changed; returns each task's id.
+) -> dict[Moment, int | None]:
+    """Create missing tasks, move the ones whose time changed and delete the ones no longer
+    wanted (the pre-start fetch once the competition started); returns each task's id (None:
+    no such task).
 
     A task moved to a new time runs again there (a one-off that ran is enabled again), so an
     end moved later after its final fetch fetches again before the new end. Untouched tasks are
     not written.
     """
-    times = desired_times(starts_at=starts_at, ends_at=ends_at, participant_count=participant_count)
+    times = desired_times(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        participant_count=participant_count,
+        created_at=created_at,
+        now=now,
+    )
     existing = {
         task.pk: task
         for task in PeriodicTask.objects.select_related("clocked").filter(
             pk__in=[pk for pk in current.values() if pk]
         )
     }
-    ids: dict[Moment, int] = {}
+    ids: dict[Moment, int | None] = {}
     with transaction.atomic():
+        unwanted = [current.get(moment) for moment in Moment if moment not in times]
+        competition_tasks_delete(task_ids=unwanted)
+        ids.update({moment: None for moment in Moment if moment not in times})
         for moment, at in times.items():
             task = existing.get(current.get(moment) or 0)
             if task is None or task.clocked is None:
@@ -170,3 +212,14 @@ def orphan_task_ids(*, competition_ids: Iterable[int]) -> list[int]:
         if name[len(TASK_NAME_PREFIX) :].split(":", 1)[0] not in known:
             orphans.append(pk)
     return orphans
+
+
+def lost_task_clock_delete(sender, instance: PeriodicTask, **kwargs) -> None:
+    """post_delete of any PeriodicTask (connected in HistoryConfig.ready): a competition task's
+    own ClockedSchedule goes with it, however the task was deleted (the admin's PeriodicTask
+    page, a shell delete). Only clocks of tasks named `competitions:...` and no longer used by any
+    task: an operator's own clocks are never touched."""
+    if instance.clocked_id is None or not instance.name.startswith(TASK_NAME_PREFIX):
+        return
+    still_used = PeriodicTask.objects.filter(clocked_id=instance.clocked_id).values("clocked_id")
+    ClockedSchedule.objects.filter(pk=instance.clocked_id).exclude(pk__in=still_used).delete()

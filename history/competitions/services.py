@@ -59,6 +59,23 @@ def _check_dates(starts_at: datetime, ends_at: datetime) -> None:
         raise _fail("A competition lasts at most 366 days.", field="ends_at")
 
 
+def check_not_past(fields: dict[str, Any], now: datetime) -> None:
+    """A PATCH of an upcoming or ongoing competition moves no date to now or before (the status
+    rules already refused what a finished one cannot change, and starts_at of an ongoing one).
+
+    An end in the past would fire the final fetch and the end together (the ended event would
+    miss the last readings); a start in the past would make the competition ongoing without its
+    start fetch. 400 naming the field."""
+    for field in ("starts_at", "ends_at"):
+        if field in fields and fields[field] <= now:
+            raise _fail(
+                f"{field} must be in the future for a competition that has not ended "
+                f"(it is {fields[field].isoformat()}, now is {now.isoformat()}).",
+                code="date_in_past",
+                field=field,
+            )
+
+
 def players_by_name(usernames: Sequence[str]) -> dict[str, Player]:
     """Tracked players by the normalised form of each name; 400 naming the ones not tracked."""
     keys = {name: normalise_username(name) for name in usernames}
@@ -162,9 +179,11 @@ def _write_members(
     )
 
 
-def competition_schedule_sync(*, competition: Competition) -> None:
+def competition_schedule_sync(*, competition: Competition, now: datetime | None = None) -> None:
     """Bring the clocked tasks in line with the competition's dates and participant count."""
     ids = schedules.competition_tasks_sync(
+        created_at=competition.created_at,
+        now=now or timezone.now(),
         competition_id=competition.pk,
         title=competition.title,
         starts_at=competition.starts_at,
@@ -248,11 +267,12 @@ def competition_update(
         competition.starts_at = fields.get("starts_at", competition.starts_at)
         competition.ends_at = fields.get("ends_at", competition.ends_at)
         _check_dates(competition.starts_at, competition.ends_at)
+        check_not_past(fields, now)
         if "participants" in fields or "teams" in fields:
             _update_members(competition, fields)
         try:
             competition.save()
-            competition_schedule_sync(competition=competition)
+            competition_schedule_sync(competition=competition, now=now)
         except IntegrityError as exc:
             raise Conflict("The competition changed at the same time; try again.") from exc
     return competition

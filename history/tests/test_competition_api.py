@@ -269,6 +269,43 @@ def test_an_ongoing_competition_refuses_a_new_start(staff_client, players):
     assert response.json()["details"]["fields"] == ["starts_at"]
 
 
+@pytest.mark.parametrize("offset", [days(-1), timedelta(0)])
+def test_an_ongoing_competition_refuses_an_end_moved_to_now_or_the_past(
+    staff_client, players, offset
+):
+    competition_id = create(staff_client).json()["id"]  # ongoing at NOW
+    response = staff_client.patch(
+        f"/competitions/{competition_id}", {"ends_at": (NOW + offset).isoformat()}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error_code"] == "date_in_past"
+    assert body["details"]["field"] == "ends_at"
+    assert "ends_at must be in the future" in body["message"]
+    assert Competition.objects.get(pk=competition_id).ends_at > NOW  # unchanged
+    shortened = staff_client.patch(
+        f"/competitions/{competition_id}",
+        {"ends_at": (NOW + timedelta(minutes=1)).isoformat()},
+        format="json",
+    )
+    assert shortened.status_code == 200  # shortening to a future end is fine
+
+
+def test_an_upcoming_competition_refuses_a_start_moved_to_the_past(staff_client, players):
+    competition_id = create(
+        staff_client, starts_at=(NOW + days(1)).isoformat(), ends_at=(NOW + days(3)).isoformat()
+    ).json()["id"]
+    response = staff_client.patch(
+        f"/competitions/{competition_id}",
+        {"starts_at": (NOW - days(1)).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "date_in_past"
+    assert response.json()["details"]["field"] == "starts_at"
+    assert Competition.objects.get(pk=competition_id).starts_at == NOW + days(1)
+
+
 def test_delete_removes_the_competition(staff_client, players):
     competition_id = create(staff_client).json()["id"]
     assert staff_client.delete(f"/competitions/{competition_id}").status_code == 204

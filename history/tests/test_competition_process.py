@@ -94,10 +94,19 @@ def test_beat_and_a_worker_fetch_at_the_start_and_before_the_end_and_record_both
         def snapshots(count: int) -> bool:
             return all(Snapshot.objects.filter(player=p).count() >= count for p in players)
 
-        # The start: one interactive fetch of every participant, and the event.
-        wait_until(lambda: snapshots(1), timeout=20, what="the start fetches")
+        # The pre-start fetch (its lead reaches back before the creation: it runs at once),
+        # then the start: the event and one more interactive fetch of every participant (an
+        # unchanged reading is not stored again: count the requests).
+        wait_until(lambda: snapshots(1), timeout=20, what="the pre-start fetches")
         started = OutboxEvent.objects.filter(name=COMPETITION_STARTED)
         wait_until(started.exists, timeout=10, what="competition.started")
+
+        def requests_per_player(count: int) -> bool:
+            asked = [player for _, _, player in list(fake.arrivals)]
+            keys = [normalise_username(p) for p in asked if p]
+            return all(keys.count(normalise_username(n)) >= count for n in names)
+
+        wait_until(lambda: requests_per_player(2) or None, timeout=20, what="the start fetches")
         assert timezone.now() < final_at, "the start fetches finished too late for this drill"
         # Progress during the competition: the second player gains the most.
         for gained, name in zip((1_000, 50_000, 10), names, strict=True):

@@ -33,7 +33,8 @@ def players():
     return [PlayerFactory(username=f"Racer {i}", schedule=False) for i in range(3)]
 
 
-def make(players, **fields):
+def make(players, created=T0, **fields):
+    """A competition created at `created` (before START: upcoming, with its pre-start fetch)."""
     values = {
         "title": "Race",
         "metric": "attack",
@@ -42,7 +43,8 @@ def make(players, **fields):
         "participants": [p.username for p in players],
     }
     values.update(fields)
-    return services.competition_create(**values)
+    with time_machine.travel(created, tick=False):
+        return services.competition_create(**values)
 
 
 def tasks_of(competition):
@@ -50,6 +52,7 @@ def tasks_of(competition):
     return {
         moment: PeriodicTask.objects.select_related("clocked").get(pk=getattr(competition, field))
         for moment, field in schedules.LINK_FIELDS.items()
+        if getattr(competition, field) is not None
     }
 
 
@@ -71,11 +74,16 @@ def test_final_fetch_lead_fits_every_fetch_before_the_end(participants, rate, le
     assert lead == dt.timedelta(seconds=lead_seconds)
 
 
-def test_creating_a_competition_creates_three_clocked_one_off_tasks(players):
+def test_creating_a_competition_creates_four_clocked_one_off_tasks(players):
     competition = make(players)
     tasks = tasks_of(competition)
     lead = schedules.final_fetch_lead(3)
     assert {m: (t.name, t.task, t.clocked.clocked_time) for m, t in tasks.items()} == {
+        schedules.Moment.PRE_START: (
+            f"competitions:{competition.pk}:pre-start",
+            "history.competition_fetch",
+            START - lead,  # its waves finish by the start
+        ),
         schedules.Moment.START: (
             f"competitions:{competition.pk}:start",
             "history.competition_start",
@@ -110,9 +118,40 @@ def test_changing_the_dates_moves_the_tasks_and_a_task_that_ran_runs_again(playe
     after = tasks_of(competition)
     assert {m: t.pk for m, t in after.items()} == {m: t.pk for m, t in before.items()}
     assert after[schedules.Moment.START].clocked.clocked_time == START + days(1)
+    assert after[schedules.Moment.PRE_START].clocked.clocked_time == (
+        START + days(1) - schedules.final_fetch_lead(3)
+    )
     assert after[schedules.Moment.END].clocked.clocked_time == END + days(2)
     end_task = after[schedules.Moment.END]
     assert (end_task.enabled, end_task.last_run_at, end_task.total_run_count) == (True, None, 0)
+
+
+def test_the_pre_start_fetch_is_never_placed_before_the_creation(players):
+    created = START - dt.timedelta(seconds=30)  # the lead (140 s) reaches back before it
+    competition = make(players, created=created)
+    assert tasks_of(competition)[schedules.Moment.PRE_START].clocked.clocked_time == created
+
+
+def test_a_competition_created_already_running_gets_no_pre_start_fetch(players):
+    competition = make(players, created=START + days(1))
+    assert set(tasks_of(competition)) == {
+        schedules.Moment.START,
+        schedules.Moment.FINAL_FETCH,
+        schedules.Moment.END,
+    }
+    assert _competition_rows() == (3, 3)
+
+
+def test_a_sync_once_the_competition_runs_deletes_the_pre_start_fetch(players):
+    competition = make(players)
+    pre_start = tasks_of(competition)[schedules.Moment.PRE_START]
+    with time_machine.travel(START + days(1), tick=False):
+        services.competition_update(competition=competition, ends_at=END + days(1))
+    competition.refresh_from_db()
+    assert competition.pre_start_task_id is None
+    assert not PeriodicTask.objects.filter(pk=pre_start.pk).exists()
+    assert not ClockedSchedule.objects.filter(pk=pre_start.clocked_id).exists()
+    assert _competition_rows() == (3, 3)
 
 
 def test_a_title_change_writes_no_task(players):
@@ -133,7 +172,11 @@ def test_more_participants_move_the_final_fetch_earlier(players, settings):
         services.competition_update(
             competition=competition, participants=[p.username for p in players]
         )
-    assert tasks_of(competition)[schedules.Moment.FINAL_FETCH].clocked.clocked_time == END - (
+    tasks = tasks_of(competition)
+    assert tasks[schedules.Moment.FINAL_FETCH].clocked.clocked_time == END - (
+        dt.timedelta(seconds=60 + 120)
+    )
+    assert tasks[schedules.Moment.PRE_START].clocked.clocked_time == START - (
         dt.timedelta(seconds=60 + 120)
     )
 
@@ -145,7 +188,7 @@ def _competition_rows() -> tuple[int, int]:
 
 def test_deleting_through_the_service_removes_the_tasks_and_their_clocks(players):
     competition = make(players)
-    assert _competition_rows() == (3, 3)
+    assert _competition_rows() == (4, 4)
     services.competition_delete(competition=competition)
     assert _competition_rows() == (0, 0)
 
@@ -154,7 +197,7 @@ def test_a_queryset_delete_removes_the_tasks_too(players):
     make(players)
     make(players, title="Second")
     Competition.objects.filter(title="Race").delete()
-    assert _competition_rows() == (3, 3)
+    assert _competition_rows() == (4, 4)
     Competition.objects.all().delete()
     assert _competition_rows() == (0, 0)
 
@@ -185,7 +228,7 @@ def test_the_sweep_deletes_tasks_of_a_competition_deleted_behind_its_back(player
     competition = make(players)
     competition.participations.all()._raw_delete("default")
     Competition.objects.filter(pk=competition.pk)._raw_delete("default")
-    assert fetching.orphan_tasks_delete() == 3
+    assert fetching.orphan_tasks_delete() == 4
     assert _competition_rows() == (0, 0)
 
 
@@ -288,6 +331,7 @@ def test_beat_sends_each_clocked_task_once_at_its_time(players, broker):
     with time_machine.travel(t, tick=False) as clock:
         competition = make(
             players,
+            created=t,
             starts_at=t + dt.timedelta(seconds=30),
             ends_at=t + dt.timedelta(minutes=60),
         )
@@ -305,15 +349,20 @@ def test_beat_sends_each_clocked_task_once_at_its_time(players, broker):
                 clock.shift(step)
                 elapsed += step
 
+        # The pre-start fetch: 3 participants' lead (140 s) before a start 30 s away lies in
+        # the past, so it is clamped to the creation and runs at once.
         run_for(25)
-        assert broker() == []
+        kwargs = {"competition_id": competition.pk}
+        pre_start = {"task": "history.competition_fetch", "kwargs": kwargs}
+        assert broker() == [pre_start]
         run_for(10)
-        start = {"task": "history.competition_start", "kwargs": {"competition_id": competition.pk}}
-        assert broker() == [start]
+        start = {"task": "history.competition_start", "kwargs": kwargs}
+        assert broker() == [pre_start, start]
         run_for(60 * 60, step=15)  # past the end
         run_for(120, step=5)
         names = [m["task"] for m in broker()]
         assert names == [
+            "history.competition_fetch",
             "history.competition_start",
             "history.competition_fetch",
             "history.competition_end",
@@ -321,7 +370,7 @@ def test_beat_sends_each_clocked_task_once_at_its_time(players, broker):
         scheduler.sync()  # a restart writes back what it sent
         scheduler = IncrementalDatabaseScheduler(app=celery_app)
         run_for(120, step=5)
-        assert len(broker()) == 3  # one-off: never again
+        assert len(broker()) == 4  # one-off: never again
 
 
 def test_a_task_deleted_behind_the_competitions_back_is_recreated_by_the_next_sync(players):
@@ -334,7 +383,30 @@ def test_a_task_deleted_behind_the_competitions_back_is_recreated_by_the_next_sy
     assert start.pk != lost.pk
     assert start.name == f"competitions:{competition.pk}:start"
     assert start.clocked.clocked_time == START + days(1)
-    assert _competition_rows()[0] == 3  # (the lost task's clock stays: nothing links it)
+    assert _competition_rows() == (4, 4)  # the lost task's clock went with it
+
+
+def test_an_operators_own_clocked_task_keeps_its_clock_when_deleted():
+    clock = ClockedSchedule.objects.create(clocked_time=END)
+    task = PeriodicTask.objects.create(
+        name="operator: one-off", task="history.competition_fetch_due", clocked=clock, one_off=True
+    )
+    task.delete()
+    assert ClockedSchedule.objects.filter(pk=clock.pk).exists()
+
+
+def test_a_clock_shared_with_another_task_stays_when_a_competition_task_goes(players):
+    competition = make(players)
+    end = tasks_of(competition)[schedules.Moment.END]
+    other = PeriodicTask.objects.create(
+        name="operator: same moment",
+        task="history.competition_fetch_due",
+        clocked=end.clocked,
+        one_off=True,
+    )
+    end.delete()
+    assert ClockedSchedule.objects.filter(pk=other.clocked_id).exists()
+    other.delete()
 
 
 def test_a_competition_added_in_the_admin_gets_its_clocked_tasks(admin_client, players):
@@ -384,3 +456,89 @@ def test_the_admin_refuses_an_end_before_the_start_and_an_unknown_metric(admin_c
     assert "Must be after the start." in page
     assert "Unknown metric" in page
     assert not Competition.objects.exists()
+
+
+# --- the waves of a start/final fetch -------------------------------------------------------
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """Every apply_async of fetch_player and competition_fetch, caught at the task boundary."""
+    from hiscores.tasks import fetch_player
+    from history.competitions.tasks import competition_fetch
+
+    sent: list[tuple[str, dict, dict]] = []
+    for task in (fetch_player, competition_fetch):
+        name = task.name
+
+        def record(self, args=None, kwargs=None, _name=name, **options):
+            sent.append((_name, kwargs, options))
+
+        monkeypatch.setattr(type(task._get_current_object()), "apply_async", record)
+    return sent
+
+
+def test_each_wave_fetches_the_next_active_participants_and_schedules_the_next(
+    players, sends, settings
+):
+    settings.OSRS_HISCORES_RATE = 0.1  # 2 fetches a wave (floor(0.1 x 20))
+    more = [PlayerFactory(username=f"Racer {i}", schedule=False) for i in range(3, 5)]
+    paused = PlayerFactory(username="Paused", schedule=False, is_active=False)
+    competition = make([*players, *more, paused])
+    active = sorted(p.pk for p in [*players, *more])
+    from history.competitions.tasks import competition_fetch
+
+    offsets, fetched = [0], []
+    while offsets[-1] is not None:
+        sends.clear()
+        result = competition_fetch.run(competition_id=competition.pk, offset=offsets[-1])
+        fetches = [s for s in sends if s[0] == "hiscores.fetch_player"]
+        follow = [s for s in sends if s[0] == "history.competition_fetch"]
+        for _name, kwargs, options in fetches:
+            assert options == {"queue": "interactive", "headers": {"interactive": True}}
+            fetched.append(kwargs["player_id"])
+        assert result["sent"] == len(fetches)
+        if result["next"] is None:
+            assert follow == []
+        else:
+            ((_name, kwargs, options),) = follow
+            assert kwargs == {"competition_id": competition.pk, "offset": result["next"]}
+            assert options == {"countdown": schedules.WAVE_SECONDS}
+        offsets.append(result["next"])
+    assert offsets == [0, 2, 4, None]  # waves of 2, 2 and 1
+    assert fetched == active  # every active participant once, the paused one never
+
+
+def test_without_a_rate_limit_one_wave_fetches_everyone(players, sends, settings):
+    settings.OSRS_HISCORES_RATE = 0
+    competition = make(players)
+    wave = fetching.participants_fetch_wave(competition_id=competition.pk)
+    assert (wave.sent, wave.next_offset) == (3, None)
+    assert sorted(s[1]["player_id"] for s in sends) == sorted(p.pk for p in players)
+
+
+def test_the_admin_refuses_an_end_moved_into_the_past_of_a_running_competition(
+    admin_client, players
+):
+    competition = make(players)
+    with time_machine.travel(START + days(1), tick=False):
+        response = admin_client.post(
+            f"/admin/history/competition/{competition.pk}/change/",
+            {
+                "title": "Race",
+                "metric": "attack",
+                "kind": "classic",
+                "starts_at_0": START.date().isoformat(),
+                "starts_at_1": START.time().isoformat(),
+                "ends_at_0": (START + days(0.5)).date().isoformat(),
+                "ends_at_1": (START + days(0.5)).time().isoformat(),
+                "teams-TOTAL_FORMS": "0",
+                "teams-INITIAL_FORMS": "0",
+                "participations-TOTAL_FORMS": "0",
+                "participations-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 200  # the form again, with its error
+    assert "ends_at must be in the future" in response.content.decode()
+    competition.refresh_from_db()
+    assert competition.ends_at == END
