@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,3 +37,28 @@ def queued(queue: str) -> list[Queued]:
         headers = message["headers"]
         messages.append(Queued(task=headers["task"], kwargs=kwargs, headers=headers))
     return messages
+
+
+@contextmanager
+def broker_at(url: str, **transport_options: Any) -> Iterator[None]:
+    """Point the Celery app at another broker for the block (e.g. a closed port: "down").
+
+    Celery keeps the Django setting (`CELERY_BROKER_URL`) and its own key (`broker_url`) side by
+    side and reads the setting first: both are changed, and restored after.
+    """
+    from celery import current_app
+
+    conf = current_app.conf
+    keys = {"broker_url": "CELERY_BROKER_URL"}
+    values: dict[str, Any] = {"broker_url": url}
+    if transport_options:
+        keys["broker_transport_options"] = "CELERY_BROKER_TRANSPORT_OPTIONS"
+        values["broker_transport_options"] = transport_options
+    previous = {key: (conf.get(key), conf.get(setting)) for key, setting in keys.items()}
+    try:
+        for key, setting in keys.items():
+            conf[key] = conf[setting] = values[key]
+        yield
+    finally:
+        for key, setting in keys.items():
+            conf[key], conf[setting] = previous[key]

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from hiscores.integration.shared import get_limiter
 from osrs_diff.queues import INTERACTIVE, MAINTENANCE, SCHEDULED
-from tests.broker import queued
+from tests.broker import broker_at, queued
 from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,16 +95,11 @@ def test_the_estimate_adds_the_limiter_wait(auth_client, budget):
 
 
 def test_the_estimate_counts_the_limiter_wait_when_the_broker_cannot_say(budget):
-    from celery import current_app
 
     from hiscores import selectors
 
-    previous = current_app.conf.broker_url
-    current_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
+    with broker_at("redis://127.0.0.1:1/0"):
         assert selectors.manual_fetch_estimate_seconds() == 1.0
-    finally:
-        current_app.conf.broker_url = previous
 
 
 def test_a_burst_of_manual_fetches_gets_consecutive_places_in_line(auth_client, budget):

@@ -35,7 +35,9 @@ def _players(count: int, prefix: str):
     from players.models import Player
     from players.names import normalise_username
 
-    names = [unique_name(prefix) for _ in range(count)]
+    # One random part per run and a counter: hundreds of random names alone can collide.
+    run = unique_name(prefix)[: 12 - 4]
+    names = [f"{run}{index:04d}" for index in range(count)]
     return Player.objects.bulk_create(
         Player(username=n, username_key=normalise_username(n), fetch_interval_minutes=60)
         for n in names

@@ -8,6 +8,7 @@ import pytest
 from celery import current_app
 
 from osrs_diff.system import selectors
+from tests.broker import broker_at
 from tests.factories import PlayerFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +56,8 @@ def test_utilisation_is_null_without_a_rate_limit(known_players, settings):
 
 
 def test_backlog_is_null_when_the_broker_is_down(known_players):
-    previous = current_app.conf.broker_url
-    current_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
+    with broker_at("redis://127.0.0.1:1/0"):
         budget = selectors.fetch_budget()
-    finally:
-        current_app.conf.broker_url = previous
     assert budget["scheduled_backlog"] is None
     assert budget["demand_per_second"] == round(16 / 3600, 6)
 

@@ -16,6 +16,7 @@ from osrs_diff.api_tasks import api_task_start
 from osrs_diff.system import selectors
 from players.game_modes import GameMode
 from players.models import Player
+from tests.broker import broker_at
 from tests.factories import DropFactory, PartyFactory, PlayerFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,32 +164,21 @@ def test_queue_depth_counts_waiting_messages_per_queue_with_the_oldest_age():
 
 
 def test_queue_depth_is_unknown_when_the_broker_is_down(settings):
-    from celery import current_app
 
-    previous = current_app.conf.broker_url
-    current_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
+    with broker_at("redis://127.0.0.1:1/0"):
         queues = selectors.queue_depths()
-    finally:
-        current_app.conf.broker_url = previous
     assert queues["available"] is False
     assert queues["depth"] == {"interactive": None, "maintenance": None, "scheduled": None}
     assert queues["error"]
 
 
 def test_queue_depth_of_the_filesystem_broker_counts_its_files(tmp_path):
-    from celery import current_app
 
     (tmp_path / "1_a.scheduled.msg").write_text("{}")
     (tmp_path / "2_b.scheduled.msg").write_text("{}")
     (tmp_path / "3_c.other.msg").write_text("{}")
-    previous = (current_app.conf.broker_url, current_app.conf.broker_transport_options)
-    current_app.conf.broker_url = "filesystem://"
-    current_app.conf.broker_transport_options = {"data_folder_in": str(tmp_path)}
-    try:
+    with broker_at("filesystem://", data_folder_in=str(tmp_path)):
         queues = selectors.queue_depths()
-    finally:
-        current_app.conf.broker_url, current_app.conf.broker_transport_options = previous
     assert queues["backend"] == "filesystem" and queues["available"] is True
     assert queues["depth"] == {"interactive": 0, "maintenance": 0, "scheduled": 2, "other": 1}
     assert queues["oldest_age_seconds"]["scheduled"] >= 0
