@@ -1,4 +1,4 @@
-"""players 0010: groups stored before the name key migrate, even two whose names now read the same."""
+"""players 0010: groups stored before the name key migrate, even two names that read the same."""
 
 from __future__ import annotations
 
