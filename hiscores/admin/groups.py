@@ -30,10 +30,11 @@ class GroupForm(forms.ModelForm):
     def clean_name(self) -> str:
         # The service's rules, as a form error rather than a 500 at save: "Iron  Clan" or
         # "Ｉron Clan" is "Iron Clan" (taken), "Irоn" with a Cyrillic "о" is refused.
+        name = self.cleaned_data["name"]
+        if self.instance.pk and " ".join(name.split()) == self.instance.name:
+            return self.instance.name  # unchanged (a name stored before today's rules is kept)
         try:
-            return services.group_name_check(
-                name=self.cleaned_data["name"], exclude=self.instance.pk
-            )
+            return services.group_name_check(name=name, exclude=self.instance.pk)
         except ServiceError as exc:
             raise forms.ValidationError(exc.message) from exc
 
@@ -127,9 +128,11 @@ class GroupAdmin(BoundedChangeListMixin, admin.ModelAdmin):
         return obj.member_count
 
     def save_model(self, request: HttpRequest, obj: Group, form, change: bool) -> None:
-        # The form checked the case-insensitive unique name already (model constraints).
+        # The form checked the name by the service's rules already (GroupForm.clean_name).
         if change:
-            services.group_update(group=obj, name=obj.name, description=obj.description)
+            # The name only when edited: a name stored before today's rules is kept as it is.
+            name = obj.name if "name" in form.changed_data else None
+            services.group_update(group=obj, name=name, description=obj.description)
             return
         created = services.group_create(name=obj.name, description=obj.description)
         obj.pk, obj.name, obj.created_at = created.pk, created.name, created.created_at

@@ -174,3 +174,28 @@ def test_the_empty_extra_row_shows_no_join_time(admin_client, clan):
     # Two saved rows with their time, the extra row and the hidden template row without one.
     assert sum(year in cell.split("</td>", 1)[0] for cell in cells) == 2
     assert len(cells) >= 3
+
+
+def test_a_rename_is_saved_and_a_name_stored_before_the_rules_is_kept_when_not_edited(
+    admin_client, clan
+):
+    def post(group: Group, name: str, description: str):
+        return admin_client.post(
+            f"/admin/players/group/{group.pk}/change/",
+            {
+                "name": name,
+                "description": description,
+                "memberships-TOTAL_FORMS": "0",
+                "memberships-INITIAL_FORMS": "0",
+            },
+        )
+
+    empty = Group.objects.get(name="Empty Clan")
+    assert post(empty, "Steel Clan", "").status_code == 302
+    assert Group.objects.get(pk=empty.pk).name_key == "steel clan"
+    legacy = Group.objects.create(name="Irоn Team")  # a Cyrillic "о", stored before the rule
+    assert post(legacy, "Irоn Team", "Kept.").status_code == 302
+    legacy.refresh_from_db()
+    assert (legacy.name, legacy.description) == ("Irоn Team", "Kept.")
+    response = post(legacy, "Irоn Team 2", "")  # a new name meets today's rules
+    assert response.status_code == 200 and "look-alike" in response.content.decode()
