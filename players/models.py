@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from players.game_modes import GameMode
+from players.names import name_key
 
 MIN_FETCH_INTERVAL_MINUTES = 5
 MAX_FETCH_INTERVAL_MINUTES = 10_080  # one week
@@ -139,7 +140,11 @@ class NameChange(models.Model):
 class Group(models.Model):
     """A named set of tracked players (a clan, a team): combined gains, stats and fetches."""
 
-    name = models.CharField(max_length=100, help_text="Unique, compared without case.")
+    name = models.CharField(
+        max_length=100, help_text="Unique, compared by `name_key` (any case, width, spacing)."
+    )
+    # players.names.name_key(name): NFKC, case folded, spaces collapsed; the unique comparison.
+    name_key = models.CharField(max_length=200, editable=False, default="")
     description = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     members = models.ManyToManyField(
@@ -150,10 +155,19 @@ class Group(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="group_name_unique_ci"),
+            models.UniqueConstraint(fields=["name_key"], name="group_name_key_unique"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # A derived value of the row: kept with the name whoever saves it (services set it too).
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class GroupMembership(models.Model):
@@ -171,4 +185,5 @@ class GroupMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.player_id} in {self.group_id}"
+        # Reads both rows: list memberships with select_related("player", "group").
+        return f"{self.player.username} in {self.group.name}"

@@ -6,6 +6,8 @@ It lives beside the players admin because the fetch action queues the hiscores f
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
@@ -26,20 +28,33 @@ class GroupForm(forms.ModelForm):
         fields = ["name", "description"]
 
     def clean_name(self) -> str:
-        # The service's spelling before the unique check: "Iron  Clan" is "Iron Clan" (taken).
-        return " ".join(self.cleaned_data["name"].split())
+        # The service's rules, as a form error rather than a 500 at save: "Iron  Clan" or
+        # "Ｉron Clan" is "Iron Clan" (taken), "Irоn" with a Cyrillic "о" is refused.
+        name = self.cleaned_data["name"]
+        if self.instance.pk and " ".join(name.split()) == self.instance.name:
+            return self.instance.name  # unchanged (a name stored before today's rules is kept)
+        try:
+            return services.group_name_check(name=name, exclude=self.instance.pk)
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class GroupMembershipInline(admin.TabularInline):
     model = GroupMembership
-    fields = ["player", "role", "joined_at"]
-    readonly_fields = ["joined_at"]
+    fields = ["player", "role", "joined"]
+    readonly_fields = ["joined"]
     autocomplete_fields = ["player"]
     extra = 1
     ordering = ["player__username_key"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GroupMembership]:
-        return super().get_queryset(request).select_related("player")
+        # Each row's label is "<username> in <group name>": both rows joined, not a query each.
+        return super().get_queryset(request).select_related("player", "group")
+
+    @admin.display(description="Joined at")
+    def joined(self, obj: GroupMembership) -> datetime | None:
+        # The empty extra row has no join time (its default would show the page's load time).
+        return obj.joined_at if obj.pk else None
 
 
 class GroupMembershipAddInline(GroupMembershipInline):
@@ -113,9 +128,11 @@ class GroupAdmin(BoundedChangeListMixin, admin.ModelAdmin):
         return obj.member_count
 
     def save_model(self, request: HttpRequest, obj: Group, form, change: bool) -> None:
-        # The form checked the case-insensitive unique name already (model constraints).
+        # The form checked the name by the service's rules already (GroupForm.clean_name).
         if change:
-            services.group_update(group=obj, name=obj.name, description=obj.description)
+            # The name only when edited: a name stored before today's rules is kept as it is.
+            name = obj.name if "name" in form.changed_data else None
+            services.group_update(group=obj, name=name, description=obj.description)
             return
         created = services.group_create(name=obj.name, description=obj.description)
         obj.pk, obj.name, obj.created_at = created.pk, created.name, created.created_at

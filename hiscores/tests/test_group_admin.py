@@ -82,7 +82,7 @@ def test_a_group_is_added_with_a_member_inline(admin_client):
     ]
 
 
-@pytest.mark.parametrize("name", ["IRON CLAN", " iron   clan "])
+@pytest.mark.parametrize("name", ["IRON CLAN", " iron   clan ", "Ｉron Clan", "Irоn Clan"])
 def test_a_taken_name_in_another_spelling_is_a_form_error(admin_client, clan, name):
     response = admin_client.post(
         "/admin/players/group/add/",
@@ -95,6 +95,8 @@ def test_a_taken_name_in_another_spelling_is_a_form_error(admin_client, clan, na
     )
     assert response.status_code == 200
     assert Group.objects.filter(name__iexact="iron clan").count() == 1
+    assert Group.objects.count() == 2  # Iron Clan and Empty Clan: no look-alike beside them
+    assert "errorlist" in response.content.decode()
 
 
 def test_deleting_a_group_in_the_admin_keeps_the_players(admin_client, clan):
@@ -140,3 +142,60 @@ def test_a_big_group_lists_its_members_read_only_and_still_saves(admin_client, m
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert GroupMembership.objects.filter(group=group).count() == 5
+
+
+def test_inline_rows_are_labelled_by_name_without_a_query_each(admin_client, clan):
+    def page() -> tuple[str, int]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(f"/admin/players/group/{clan.pk}/change/")
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    html, few = page()
+    assert "Zezima in Iron Clan" in html and "Iron Bob in Iron Clan" in html
+    assert f"{clan.pk} in" not in html.replace("Iron Clan", "")
+    services.group_members_add(
+        group=clan, players=[PlayerFactory(username=f"Member {i}") for i in range(6)]
+    )
+    html, many = page()
+    assert "Member 5 in Iron Clan" in html
+    # Django's autocomplete widget reads each row's selected player (one query a row); the
+    # labels read the rows joined by the inline's queryset, nothing more.
+    assert many - few <= 6
+
+
+def test_the_empty_extra_row_shows_no_join_time(admin_client, clan):
+    html = admin_client.get(f"/admin/players/group/{clan.pk}/change/").content.decode()
+    cells = html.split('class="field-joined"')[1:]
+    year = str(GroupMembership.objects.first().joined_at.year)
+    # Two saved rows with their time, the extra row and the hidden template row without one.
+    assert sum(year in cell.split("</td>", 1)[0] for cell in cells) == 2
+    assert len(cells) >= 3
+
+
+def test_a_rename_is_saved_and_a_name_stored_before_the_rules_is_kept_when_not_edited(
+    admin_client, clan
+):
+    def post(group: Group, name: str, description: str):
+        return admin_client.post(
+            f"/admin/players/group/{group.pk}/change/",
+            {
+                "name": name,
+                "description": description,
+                "memberships-TOTAL_FORMS": "0",
+                "memberships-INITIAL_FORMS": "0",
+            },
+        )
+
+    empty = Group.objects.get(name="Empty Clan")
+    assert post(empty, "Steel Clan", "").status_code == 302
+    assert Group.objects.get(pk=empty.pk).name_key == "steel clan"
+    legacy = Group.objects.create(name="Irоn Team")  # a Cyrillic "о", stored before the rule
+    assert post(legacy, "Irоn Team", "Kept.").status_code == 302
+    legacy.refresh_from_db()
+    assert (legacy.name, legacy.description) == ("Irоn Team", "Kept.")
+    response = post(legacy, "Irоn Team 2", "")  # a new name meets today's rules
+    assert response.status_code == 200 and "look-alike" in response.content.decode()

@@ -104,3 +104,58 @@ def test_a_missing_file_or_bad_batch_size_is_a_command_error(tmp_path, member_li
     with pytest.raises(CommandError):
         _run("   ", str(member_list))  # a blank group name
     assert Group.objects.count() == 0
+
+
+# --- Outside tester (issue 19): byte order mark, long lines, a neutral progress bar ----
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    PlayerFactory(username="Demo Maxed", schedule=False)
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfDemo Maxed\nZezima\n")
+    out = _run("Clan", str(path), "--no-progress")
+    assert _members("Clan") == {"Demo Maxed"}
+    assert "invalid" not in out and "not_tracked: 1" in out
+
+
+def test_a_byte_order_mark_on_standard_input_is_dropped_too(monkeypatch):
+    PlayerFactory(username="Demo Maxed", schedule=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("\ufeffDemo Maxed\n"))
+    _run("Clan", "-", "--no-progress")
+    assert _members("Clan") == {"Demo Maxed"}
+
+
+def test_other_encodings_are_still_refused(tmp_path):
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Zézima\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="UTF-8"):
+        _run("Clan", str(latin1))
+
+
+def test_a_huge_invalid_line_is_echoed_shortened(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_text("x" * 100_000 + "\n", encoding="utf-8")
+    out = _run("Clan", str(path), "--no-progress")
+    assert "invalid: 1" in out
+    assert "x" * 41 not in out
+    assert "... (100000 characters)" in out
+    assert len(out) < 1000
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_on_a_terminal_is_not_red(member_list):
+    from hiscores.management.commands.import_group import Command
+
+    PlayerFactory(username="Zezima", schedule=False)
+    terminal = _Terminal()
+    # As from a shell: stderr is a terminal in colour, so error messages would be red.
+    command = Command(stdout=io.StringIO(), stderr=terminal, force_color=True)
+    assert "\x1b[" in command.style.ERROR("x") and command.stderr.isatty()
+    call_command(command, "Clan", str(member_list))
+    drawn = terminal.getvalue()
+    assert "4/4" in drawn  # the bar was drawn, to stderr
+    assert "\x1b[31" not in drawn and "\x1b[1;31" not in drawn

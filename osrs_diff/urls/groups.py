@@ -1,5 +1,9 @@
 """The `/groups/...` URL space, served by three apps: CRUD and member removal (players), adding
-members and fetching (hiscores: they may track and fetch), gains and stats (history)."""
+members and fetching (hiscores: they may track and fetch), gains and stats (history).
+
+`group_id` takes any path segment, not only digits: "/groups/-1" or "/groups/abc" answer the
+groups API's own 404 `group_not_found` (`players.groups.selectors.group_get` reads the id)
+rather than the generic "no such route"."""
 
 from hiscores import group_views as hiscores_group_views
 from history import group_views as history_group_views
@@ -9,32 +13,32 @@ from players.groups import views as players_group_views
 urlpatterns = [
     route("groups", players_group_views.GroupListCreateView.as_view(), name="group-list"),
     route(
-        "groups/<int:group_id>",
+        "groups/<group_id>",
         players_group_views.GroupDetailView.as_view(),
         name="group-detail",
     ),
     route(
-        "groups/<int:group_id>/members",
+        "groups/<group_id>/members",
         hiscores_group_views.GroupMembersAddView.as_view(),
         name="group-members",
     ),
     route(
-        "groups/<int:group_id>/members/<username>",
+        "groups/<group_id>/members/<username>",
         players_group_views.GroupMemberView.as_view(),
         name="group-member",
     ),
     route(
-        "groups/<int:group_id>/fetch",
+        "groups/<group_id>/fetch",
         hiscores_group_views.GroupFetchView.as_view(),
         name="group-fetch",
     ),
     route(
-        "groups/<int:group_id>/gains",
+        "groups/<group_id>/gains",
         history_group_views.GroupGainsView.as_view(),
         name="group-gains",
     ),
     route(
-        "groups/<int:group_id>/stats",
+        "groups/<group_id>/stats",
         history_group_views.GroupStatsView.as_view(),
         name="group-stats",
     ),

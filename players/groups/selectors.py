@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from osrs_diff.exceptions import NotFound
 from players.models import Group, GroupMembership, NameChange, Player
-from players.names import normalise_username
+from players.names import normalise_username, shorten
 
 # A path id past the bigint column would make PostgreSQL raise (a 500): no group has one.
 MAX_ID = 2**63 - 1
@@ -20,14 +20,20 @@ def group_list() -> QuerySet[Group]:
 
 
 def group_get(*, group_id: int | str) -> Group:
-    """The group with this id (with `member_count`), or 404."""
-    try:
+    """The group with this id (with `member_count`), or 404 `group_not_found`.
+
+    The routes pass any path segment ("-1", "1.5", "abc"): only ASCII digits name a group (not
+    "1_0", " 7" or "٣", which `int()` would read).
+    """
+    if isinstance(group_id, int):
+        pk = group_id
+    elif isinstance(group_id, str) and group_id.isascii() and group_id.isdigit():
         pk = int(group_id)
-    except (TypeError, ValueError):
+    else:
         pk = -1
     group = group_list().filter(pk=pk).first() if 0 < pk <= MAX_ID else None
     if group is None:
-        raise NotFound(f"No group {group_id}.", error_code="group_not_found")
+        raise NotFound(f"No group {shorten(str(group_id))}.", error_code="group_not_found")
     return group
 
 

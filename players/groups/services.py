@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from osrs_diff.exceptions import Conflict, NotFound, ValidationFailed
 from players.models import Group, GroupMembership, Player
+from players.names import lookalike_words, name_key, shorten
 
 NAME_MAX_LENGTH = Group._meta.get_field("name").max_length
+KEY_MAX_LENGTH = Group._meta.get_field("name_key").max_length
 ROLE_MAX_LENGTH = GroupMembership._meta.get_field("role").max_length
 
 
@@ -28,11 +30,31 @@ def _clean_name(name: str) -> str:
         )
     if "\x00" in cleaned:
         raise ValidationFailed("A group name cannot contain NUL.", details={"name": ["NUL."]})
+    if len(name_key(cleaned)) > KEY_MAX_LENGTH:  # "ﷺ" alone reads as 18 characters (NFKC)
+        raise ValidationFailed(
+            "A group name reads too long once normalised.",
+            details={"name": [f"At most {KEY_MAX_LENGTH} characters once normalised (NFKC)."]},
+        )
+    if mixed := lookalike_words(cleaned):
+        # "Irоn Clan" with a Cyrillic "о" reads as "Iron Clan": lists would show two of them.
+        words = ", ".join(repr(shorten(word)) for word in mixed[:3])
+        message = f"A word mixes look-alike alphabets (Latin, Cyrillic, Greek...): {words}."
+        raise ValidationFailed(message, details={"name": [message]})
     return cleaned
 
 
+def group_name_check(*, name: str, exclude: int | None = None) -> str:
+    """The name as stored (spaces collapsed) or the error a create or rename with it would raise:
+    400 (blank, too long, look-alike alphabets mixed in a word) or 409 `group_exists`."""
+    name = _clean_name(name)
+    if conflict := _name_taken(name, exclude=exclude):
+        raise conflict
+    return name
+
+
 def _name_taken(name: str, *, exclude: int | None = None) -> Conflict | None:
-    others = Group.objects.filter(name__iexact=name)
+    """The group whose name reads the same (`name_key`: case, width, spacing), as a 409."""
+    others = Group.objects.filter(name_key=name_key(name))
     if exclude is not None:
         others = others.exclude(pk=exclude)
     other = others.first()
@@ -46,13 +68,11 @@ def _name_taken(name: str, *, exclude: int | None = None) -> Conflict | None:
 
 
 def group_create(*, name: str, description: str = "") -> Group:
-    """A new group; its name is unique whatever the case (409 `group_exists`)."""
-    name = _clean_name(name)
-    if conflict := _name_taken(name):
-        raise conflict
+    """A new group; its name is unique whatever the case, width or spacing (409 `group_exists`)."""
+    name = group_name_check(name=name)
     try:
         with transaction.atomic():
-            return Group.objects.create(name=name, description=description)
+            return Group.objects.create(name=name, name_key=name_key(name), description=description)
     except IntegrityError:
         if conflict := _name_taken(name):  # a concurrent create of the same name won
             raise conflict from None
@@ -63,10 +83,9 @@ def group_update(*, group: Group, name: str | None = None, description: str | No
     """Rename a group or change its description (only the fields given)."""
     fields = []
     if name is not None:
-        group.name = _clean_name(name)
-        fields.append("name")
-        if conflict := _name_taken(group.name, exclude=group.pk):
-            raise conflict
+        group.name = group_name_check(name=name, exclude=group.pk)
+        group.name_key = name_key(group.name)
+        fields += ["name", "name_key"]
     if description is not None:
         group.description = description
         fields.append("description")

@@ -21,6 +21,8 @@ from players.groups.serializers import (
     GroupUpdateSerializer,
     MemberUpdateSerializer,
 )
+from players.models import Player
+from players.names import validate_username
 from players.selectors import player_get
 
 TAGS = ["groups"]
@@ -97,7 +99,8 @@ class GroupDetailView(APIView):
 class GroupMemberView(APIView):
     """One member of a group: change its role, or remove it (the player stays tracked).
 
-    The name resolves like /players/{username}: any spelling, or a name the player gave up.
+    The name resolves like /players/{username}: any spelling, or a name the player gave up. A
+    name no player can have (too long, characters outside the OSRS rules) is a 400.
     """
 
     write_permissions = {"PATCH": "players.change_group", "DELETE": "players.change_group"}
@@ -109,7 +112,7 @@ class GroupMemberView(APIView):
         group = selectors.group_get(group_id=group_id)
         data = MemberUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        player = player_get(username=username)
+        player = _member_player(username)
         membership = services.group_member_update(group=group, player=player, **data.validated_data)
         membership.player = player
         return Response(GroupMemberSerializer(membership).data)
@@ -117,5 +120,11 @@ class GroupMemberView(APIView):
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request, group_id: str, username: str) -> Response:
         group = selectors.group_get(group_id=group_id)
-        services.group_member_remove(group=group, player=player_get(username=username))
+        services.group_member_remove(group=group, player=_member_player(username))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _member_player(username: str) -> Player:
+    """The tracked player the path names; 400 for an impossible name (the message never echoes
+    it whole), 404 when no player has it."""
+    return player_get(username=validate_username(username))

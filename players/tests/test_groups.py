@@ -336,3 +336,91 @@ def test_adding_the_same_player_at_once_adds_it_once():
     assert errors == []
     assert sorted(len(added) for added in results) == [0, 0, 0, 1]  # one "added", three "already"
     assert GroupMembership.objects.count() == 1
+
+
+# --- Look-alike names, impossible ids and names (outside tester, issue 19) ----
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ｉron Clan",  # fullwidth I: NFKC reads it as "I"
+        "𝐈𝐫𝐨𝐧 𝐂𝐥𝐚𝐧",  # mathematical bold
+        "IRON\u200b Clan",  # a zero-width space
+        "iron\u3000clan",  # an ideographic space
+        "Iron Clan",
+    ],
+)
+def test_a_name_that_reads_the_same_is_409_group_exists(editor_client, name):
+    iron = services.group_create(name="Iron Clan")
+    response = editor_client.post("/groups", {"name": name}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error_code"] == "group_exists"
+    assert response.json()["details"]["id"] == iron.pk
+    other = services.group_create(name="Other")
+    response = editor_client.patch(f"/groups/{other.pk}", {"name": name}, format="json")
+    assert response.status_code == 409
+    assert Group.objects.get(pk=other.pk).name == "Other"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Irоn Clan", "Iron Сlan", "Ρower Clan", "Ѕcаpe"],  # Cyrillic о/С/Ѕ/а, Greek Ρ
+)
+def test_a_word_mixing_look_alike_alphabets_is_400(editor_client, name):
+    services.group_create(name="Iron Clan")
+    response = editor_client.post("/groups", {"name": name}, format="json")
+    assert response.status_code == 400
+    assert "look-alike" in response.json()["message"]
+    assert Group.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["Клан Железа", "鉄の一族 クラン", "Iron Клан", "Ελληνες 2"])
+def test_names_in_one_alphabet_per_word_are_kept(editor_client, name):
+    response = editor_client.post("/groups", {"name": name}, format="json")
+    assert response.status_code == 201, response.json()
+    assert Group.objects.get().name == name
+
+
+def test_a_name_that_reads_too_long_once_normalised_is_400(editor_client):
+    # U+FDFA is one character that NFKC spells as 18: the key column would overflow.
+    response = editor_client.post("/groups", {"name": "\ufdfa" * 20}, format="json")
+    assert response.status_code == 400
+    assert Group.objects.count() == 0
+
+
+def test_a_rename_keeps_the_key_so_the_old_name_is_free_again(editor_client):
+    group = services.group_create(name="Iron Clan")
+    services.group_update(group=group, name="Steel Clan")
+    assert Group.objects.get(pk=group.pk).name_key == "steel clan"
+    assert services.group_create(name="IRON clan").name == "IRON clan"
+
+
+@pytest.mark.parametrize("group_id", ["-1", "1.5", "abc", "1_0", "%20" + "7", "٣", "x" * 5000])
+@pytest.mark.parametrize("suffix", ["", "/members/Zezima", "/gains", "/stats"])
+def test_any_id_form_is_group_not_found(editor_client, group_id, suffix):
+    for pk in range(1, 12):  # groups 1 to 11 exist whatever the sequence: none may be read
+        Group.objects.get_or_create(pk=pk, defaults={"name": f"Clan {pk}"})
+    method = editor_client.delete if suffix.startswith("/members") else editor_client.get
+    response = method(f"/groups/{group_id}{suffix}")
+    assert response.status_code == 404
+    assert response.json()["error_code"] == "group_not_found"
+    assert len(response.json()["message"]) < 120
+
+
+@pytest.mark.parametrize("username", ["a" * 5000, "bad!name", "Zezima Zezima", "ＺＥＺＩＭＡ"])
+def test_an_impossible_member_name_is_400_and_not_echoed_whole(editor_client, username):
+    group = services.group_create(name="Clan")
+    services.group_members_add(group=group, players=[PlayerFactory(username="Zezima")])
+    for method in (editor_client.delete, editor_client.patch):
+        response = method(f"/groups/{group.pk}/members/{username}", {"role": "x"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error_code"] == "validation_error"
+        assert len(response.content) < 1000
+    assert _members(group) == [("Zezima", "")]
+
+
+def test_membership_labels_name_the_player_and_the_group():
+    group = services.group_create(name="Iron Clan")
+    services.group_members_add(group=group, players=[PlayerFactory(username="Zezima")])
+    assert str(GroupMembership.objects.get()) == "Zezima in Iron Clan"

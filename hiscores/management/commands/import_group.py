@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from tqdm import tqdm
 
 from hiscores import groups, tracking
@@ -16,7 +16,7 @@ from players import services
 from players.groups import selectors as group_selectors
 from players.groups import services as group_services
 from players.models import Group, Player
-from players.names import normalise_username
+from players.names import name_key, normalise_username, shorten
 
 MAX_RATE_LIMIT_WAITS = 10
 # Outcomes listed name by name in the summary (the others are only counted).
@@ -40,6 +40,29 @@ def _track_waiting(name: str) -> Player:
                 raise
             time.sleep(exc.retry_after or 1.0)
     return tracking.player_track(username=name, detection=detection).player
+
+
+class _Plain:
+    """The progress bar's stream: `stderr` without its error style (red on a terminal)."""
+
+    def __init__(self, wrapper: OutputWrapper) -> None:
+        self._wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self._wrapper.write(text, style_func=_unstyled, ending="")
+
+    def flush(self) -> None:
+        self._wrapper.flush()
+
+    def isatty(self) -> bool:
+        return self._wrapper.isatty()
+
+    def __getattr__(self, name: str):  # fileno, encoding: tqdm's terminal width
+        return getattr(self._wrapper, name)
+
+
+def _unstyled(text: str) -> str:
+    return text
 
 
 class Command(BaseCommand):
@@ -72,7 +95,8 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         names, repeated = self._unique(self._read(file))
-        group = Group.objects.filter(name__iexact=" ".join(name.split())).first()
+        # The group whose name reads the same (case, width, spacing), as a create would see it.
+        group = Group.objects.filter(name_key=name_key(name)).first()
         out = self.stdout
         if dry_run:
             found = group_selectors.players_by_names(names=names)
@@ -95,7 +119,7 @@ class Command(BaseCommand):
             total=len(names),
             unit="name",
             disable=True if no_progress else None,  # None: shown on a TTY only
-            file=self.stderr,
+            file=_Plain(self.stderr),  # stderr, without the red of error messages
         ) as bar:
             for start in range(0, len(names), batch_size):
                 batch = names[start : start + batch_size]
@@ -115,8 +139,10 @@ class Command(BaseCommand):
                 for row in result.results:
                     counts[row.outcome] = counts.get(row.outcome, 0) + 1
                     if row.outcome in LISTED:
+                        # A 100,000-character line is echoed as its start and its length.
+                        shown = shorten(row.name)
                         listed.setdefault(row.outcome, []).append(
-                            f"{row.name}: {row.message}" if row.message else row.name
+                            f"{shown}: {row.message}" if row.message else shown
                         )
         self._summary(group, len(names), repeated, counts, listed)
 
@@ -137,13 +163,13 @@ class Command(BaseCommand):
     @staticmethod
     def _read(source: str) -> list[str]:
         if source == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read().removeprefix("\ufeff")
         else:
             path = Path(source)
             if not path.is_file():
                 raise CommandError(f"No such file: {source}")
-            try:
-                text = path.read_text(encoding="utf-8")
+            try:  # utf-8-sig: a byte order mark (Windows editors write one) is not in the name
+                text = path.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise CommandError(f"{source} is not UTF-8 text.") from exc
         lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
