@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -14,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from history.competitions import services, standings
 from history.competitions.models import Competition, CompetitionParticipant, CompetitionTeam
 from osrs_diff.admin_changelists import BoundedChangeListMixin
-from osrs_diff.exceptions import ValidationFailed
+from osrs_diff.exceptions import Conflict, ValidationFailed
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -31,56 +30,120 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _usernames(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def _teams_text(text: str) -> list[services.TeamInput]:
+    teams = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, _, members = line.partition(":")
+        teams.append(services.TeamInput(name.strip(), _usernames(members)))
+    return teams
+
+
 class CompetitionForm(forms.ModelForm):
+    """The admin's form runs the same rules as the API (services.competition_create_check and
+    competition_update_check in clean(): lock rules per status, limits, teams, no date moved
+    into the past) and CompetitionAdmin saves through services.competition_create/update."""
+
+    participants = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text="Tracked usernames, one a line (or comma-separated). A team competition may "
+        "leave this empty and name its participants through its teams.",
+    )
+    teams = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Team competitions only: one team a line, 'Team name: user one, user two'.",
+    )
+
     class Meta:
         model = Competition
         fields = ("title", "metric", "kind", "starts_at", "ends_at")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk:
+            for name in ("metric", "kind"):  # never change (delete and create another)
+                self.fields[name].disabled = True
+            members = instance.participations.select_related("player", "team").order_by(
+                "player__username_key"
+            )
+            self.initial["participants"] = "\n".join(m.player.username for m in members)
+            by_team: dict[str, list[str]] = {t.name: [] for t in instance.teams.order_by("pk")}
+            for member in members:
+                if member.team is not None:
+                    by_team[member.team.name].append(member.player.username)
+            self.initial["teams"] = "\n".join(
+                f"{name}: {', '.join(names)}" for name, names in by_team.items()
+            )
+        self.service_fields: dict = {}
+
     def clean(self):
         cleaned = super().clean()
-        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", "Must be after the start.")
-        instance = self.instance
-        if instance.pk and instance.status_at() != Competition.Status.FINISHED:
-            # As PATCH: no date of a competition that has not ended moved to now or before.
-            moved = {
-                name: cleaned[name]
-                for name in ("starts_at", "ends_at")
-                if name in self.changed_data and cleaned.get(name)
-            }
-            try:
-                services.check_not_past(moved, timezone.now())
-            except ValidationFailed as exc:
-                self.add_error(exc.details["field"], exc.message)
-        metric = cleaned.get("metric")
-        if metric:
-            try:
-                services.check_metric(metric)
-            except ValidationFailed as exc:
-                self.add_error("metric", exc.message)
+        if self.errors:
+            return cleaned
+        participants = _usernames(cleaned.get("participants") or "")
+        teams = _teams_text(cleaned.get("teams") or "")
+        try:
+            if self.instance.pk:
+                fields = {
+                    name: cleaned[name]
+                    for name in ("title", "starts_at", "ends_at")
+                    if name in self.changed_data
+                }
+                if "participants" in self.changed_data or "teams" in self.changed_data:
+                    fields["participants"] = participants
+                    if teams or self.instance.kind == Competition.Kind.TEAM:
+                        fields["teams"] = teams
+                services.competition_update_check(
+                    competition=self.instance, now=timezone.now(), **fields
+                )
+            else:
+                fields = {
+                    name: cleaned[name]
+                    for name in ("title", "metric", "kind", "starts_at", "ends_at")
+                }
+                fields["participants"] = participants or None
+                fields["teams"] = teams or None
+                services.competition_create_check(**fields)
+        except (ValidationFailed, Conflict) as exc:
+            field = (exc.details or {}).get("field")
+            self.add_error(field if field in self.fields else None, exc.message)
+            return cleaned
+        self.service_fields = fields
         return cleaned
 
 
 class TeamInline(admin.TabularInline):
+    """Shown, not edited: the form's `teams` field goes through the service's rules."""
+
     model = CompetitionTeam
     extra = 0
+    fields = ("name",)
+    readonly_fields = ("name",)
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ParticipantInline(admin.TabularInline):
+    """Shown, not edited: the form's `participants` field goes through the service's rules."""
+
     model = CompetitionParticipant
     extra = 0
-    autocomplete_fields = ("player",)
+    fields = ("player", "team")
+    readonly_fields = ("player", "team")
+    can_delete = False
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "team":
-            # Only this competition's teams (the id is in the change page's URL).
-            match = request.resolver_match
-            object_id = match.kwargs.get("object_id") if match else None
-            kwargs["queryset"] = CompetitionTeam.objects.filter(
-                competition_id=object_id if object_id and object_id.isdigit() else None
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Competition)
@@ -91,16 +154,6 @@ class CompetitionAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     search_fields = ("title", "metric")
     inlines = (TeamInline, ParticipantInline)
     readonly_fields = ("standings_table", "started_event_at", "ended_event_at")
-    fields = (
-        "title",
-        "metric",
-        "kind",
-        "starts_at",
-        "ends_at",
-        "started_event_at",
-        "ended_event_at",
-        "standings_table",
-    )
 
     @admin.display(description="status")
     def status(self, obj: Competition) -> str:
@@ -144,10 +197,33 @@ class CompetitionAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             rows,
         )
 
+    fields = (
+        "title",
+        "metric",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "participants",
+        "teams",
+        "started_event_at",
+        "ended_event_at",
+        "standings_table",
+    )
+
+    def save_model(self, request, obj: Competition, form, change) -> None:
+        """Through the services, with the fields the form's clean() checked against them."""
+        if change:
+            saved = services.competition_update(competition=obj, **form.service_fields)
+        else:
+            saved = services.competition_create(**form.service_fields)
+        obj.__dict__.update(saved.__dict__)
+        obj._state = saved._state
+
     def save_related(self, request, form, formsets, change) -> None:
-        with transaction.atomic():
-            super().save_related(request, form, formsets, change)
-            services.competition_schedule_sync(competition=form.instance)
+        """Nothing more: the service wrote the participants, teams and clocked tasks (the
+        inlines only show them)."""
+        for formset in formsets:  # what the change message reads from a saved formset
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_model(self, request, obj: Competition) -> None:
         services.competition_delete(competition=obj)

@@ -12,6 +12,9 @@ Each competition has up to four, named `competitions:<id>:<what>`:
   enough that the fetches finish before `ends_at` at the hiscores rate;
 - `end` at `ends_at`: records `competition.ended` (winner, top 3).
 
+A competition created after its start (ongoing at creation) has no pre-start or start task;
+one created already finished (retroactive, computed from stored readings) has no task at all.
+
 Each task has a ClockedSchedule of its own (deleted with it: a shared one would cascade). The
 functions here take plain values and return task ids; the services keep the ids on the
 competition row. Every PeriodicTask write makes beat reload, so a sync writes only what differs.
@@ -101,18 +104,20 @@ def desired_times(
 ) -> dict[Moment, datetime]:
     """When each task runs: the final fetch never before the start; the pre-start fetch the same
     lead before the start but never before `created_at` (a stable clamp: a sync does not move
-    it), and only while the competition is upcoming at `now`."""
+    it), and only while the competition is upcoming at `now`. A competition created after its
+    start has no pre-start or start task; one created at or after its end has none at all.
+    (`created_at` against the dates is stable: no write moves a date to before now.)"""
     lead = final_fetch_lead(participant_count)
-    times = {}
-    if now < starts_at:
-        times[Moment.PRE_START] = max(created_at, starts_at - lead)
-    times.update(
-        {
-            Moment.START: starts_at,
-            Moment.FINAL_FETCH: max(starts_at, ends_at - lead),
-            Moment.END: ends_at,
-        }
-    )
+    times: dict[Moment, datetime] = {}
+    if created_at >= ends_at:
+        return times  # retroactive: computed from stored readings, nothing to fetch or announce
+    if created_at < starts_at:
+        if now < starts_at:
+            times[Moment.PRE_START] = max(created_at, starts_at - lead)
+        times[Moment.START] = starts_at
+    # Created while running: no pre-start or start fetch (the readings in force at starts_at are
+    # what they are) and no start task (the service records competition.started at creation).
+    times.update({Moment.FINAL_FETCH: max(starts_at, ends_at - lead), Moment.END: ends_at})
     return times
 
 

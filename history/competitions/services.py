@@ -20,7 +20,7 @@ from hiscores.integration.catalogue import get_metric
 from history.competitions import schedules
 from history.competitions.models import Competition, CompetitionParticipant, CompetitionTeam
 from osrs_diff.events import COMPETITION_ENDED, COMPETITION_STARTED, event_record
-from osrs_diff.exceptions import Conflict, ValidationFailed
+from osrs_diff.exceptions import Conflict, NotFound, ValidationFailed
 from players.models import Group, Player
 from players.names import normalise_username
 
@@ -44,6 +44,10 @@ class TeamInput:
 
 def _fail(message: str, *, code: str = "validation_error", **details: Any) -> ValidationFailed:
     return ValidationFailed(message, error_code=code, details=details or None)
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def check_metric(metric: str) -> None:
@@ -203,6 +207,32 @@ def competition_schedule_sync(*, competition: Competition, now: datetime | None 
         competition.save(update_fields=changed)
 
 
+def competition_create_check(
+    *,
+    title: str,
+    metric: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    kind: str = Competition.Kind.CLASSIC,
+    participants: Sequence[str] | None = None,
+    group_id: int | None = None,
+    teams: Sequence[TeamInput] | None = None,
+) -> tuple[str, list[Player], dict[str, list[Player]]]:
+    """Every rule of `competition_create`, writing nothing (the admin's form runs it in clean()):
+    the stripped title, the participants and the teams; ValidationFailed on the first broken."""
+    title = title.strip()
+    if not title:
+        raise _fail("The title must not be blank.", field="title")
+    check_metric(metric)
+    if kind not in Competition.Kind.values:
+        raise _fail(f"Unknown kind {str(kind)[:20]!r}.", field="kind")
+    _check_dates(starts_at, ends_at)
+    players, by_team = _resolve(
+        kind=kind, participants=participants, group_id=group_id, teams=teams
+    )
+    return title, players, by_team
+
+
 def competition_create(
     *,
     title: str,
@@ -215,14 +245,19 @@ def competition_create(
     teams: Sequence[TeamInput] | None = None,
 ) -> Competition:
     """A new competition, its participants (named, or a group's members now) and teams, and its
-    clocked start, final-fetch and end tasks."""
-    title = title.strip()
-    if not title:
-        raise _fail("The title must not be blank.", field="title")
-    check_metric(metric)
-    _check_dates(starts_at, ends_at)
-    players, by_team = _resolve(
-        kind=kind, participants=participants, group_id=group_id, teams=teams
+    clocked start, final-fetch and end tasks.
+
+    Created while running: `competition.started` is recorded now and there is no start fetch.
+    Created already finished (retroactive): no task and no event at all."""
+    title, players, by_team = competition_create_check(
+        title=title,
+        metric=metric,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        kind=kind,
+        participants=participants,
+        group_id=group_id,
+        teams=teams,
     )
     try:
         with transaction.atomic():
@@ -231,6 +266,9 @@ def competition_create(
             )
             _write_members(competition, players, by_team)
             competition_schedule_sync(competition=competition)
+            if competition.starts_at <= competition.created_at < competition.ends_at:
+                # Created while running: started now, once (no start task will record it).
+                competition_start_record(competition_id=competition.pk, now=competition.created_at)
     except IntegrityError as exc:
         raise Conflict("The competition changed at the same time; try again.") from exc
     logger.info("competition %s created: %s, %s participants", competition.pk, metric, len(players))
@@ -246,30 +284,18 @@ def competition_update(
     """Change title, dates, participants or teams (what the status allows); tasks follow."""
     now = now or timezone.now()
     with transaction.atomic():
-        competition = Competition.objects.select_for_update().get(pk=competition.pk)
-        status = competition.status_at(now)
-        allowed = {
-            Competition.Status.FINISHED: EDITABLE_WHEN_FINISHED,
-            Competition.Status.ONGOING: EDITABLE_WHEN_ONGOING,
-        }.get(status)
-        refused = sorted(set(fields) - allowed) if allowed is not None else []
-        if refused:
-            raise Conflict(
-                f"A {status} competition cannot change {', '.join(refused)}.",
-                error_code="competition_locked",
-                details={"status": str(status), "fields": refused},
+        locked = Competition.objects.select_for_update().filter(pk=competition.pk).first()
+        if locked is None:  # deleted since it was read (a DELETE racing this write)
+            raise NotFound(
+                f"Competition {competition.pk} does not exist.", error_code="competition_not_found"
             )
-        if "title" in fields:
-            title = fields["title"].strip()
-            if not title:
-                raise _fail("The title must not be blank.", field="title")
-            competition.title = title
+        competition = locked
+        title, members = competition_update_check(competition=competition, now=now, **fields)
+        competition.title = title
         competition.starts_at = fields.get("starts_at", competition.starts_at)
         competition.ends_at = fields.get("ends_at", competition.ends_at)
-        _check_dates(competition.starts_at, competition.ends_at)
-        check_not_past(fields, now)
-        if "participants" in fields or "teams" in fields:
-            _update_members(competition, fields)
+        if members is not None:
+            _write_members(competition, *members)
         try:
             competition.save()
             competition_schedule_sync(competition=competition, now=now)
@@ -278,7 +304,55 @@ def competition_update(
     return competition
 
 
-def _update_members(competition: Competition, fields: dict[str, Any]) -> None:
+def competition_update_check(
+    *, competition: Competition, now: datetime, **fields: Any
+) -> tuple[str, tuple[list[Player], dict[str, list[Player]]] | None]:
+    """Every rule of `competition_update`, writing nothing (the admin's form runs it in clean()):
+    the status locks (a finished competition takes only a title: it is never reopened; an
+    ongoing one keeps its start), metric and kind never change, dates, members. Returns the
+    title and the new (participants, teams), or None when they do not change."""
+    status = competition.status_at(now)
+    fixed = sorted(
+        name
+        for name in ("metric", "kind")
+        if name in fields and fields[name] != getattr(competition, name)
+    )
+    if fixed:
+        raise Conflict(
+            f"A competition cannot change {', '.join(fixed)} (delete it and create another).",
+            error_code="competition_locked",
+            details={"status": str(status), "fields": fixed},
+        )
+    fields = {name: value for name, value in fields.items() if name not in ("metric", "kind")}
+    allowed = {
+        Competition.Status.FINISHED: EDITABLE_WHEN_FINISHED,
+        Competition.Status.ONGOING: EDITABLE_WHEN_ONGOING,
+    }.get(status)
+    refused = sorted(set(fields) - allowed) if allowed is not None else []
+    if refused:
+        raise Conflict(
+            f"{_article(status)} {status} competition cannot change {', '.join(refused)}.",
+            error_code="competition_locked",
+            details={"status": str(status), "fields": refused},
+        )
+    title = competition.title
+    if "title" in fields:
+        title = fields["title"].strip()
+        if not title:
+            raise _fail("The title must not be blank.", field="title")
+    _check_dates(
+        fields.get("starts_at", competition.starts_at), fields.get("ends_at", competition.ends_at)
+    )
+    check_not_past(fields, now)
+    members = None
+    if "participants" in fields or "teams" in fields:
+        members = _members_for_update(competition, fields)
+    return title, members
+
+
+def _members_for_update(
+    competition: Competition, fields: dict[str, Any]
+) -> tuple[list[Player], dict[str, list[Player]]]:
     participants = fields.get("participants")
     teams = fields.get("teams")
     if participants is None:
@@ -293,10 +367,7 @@ def _update_members(competition: Competition, fields: dict[str, Any]) -> None:
             if normalise_username(username) in kept:
                 current[name].append(username)
         teams = [TeamInput(name, members) for name, members in current.items()]
-    players, by_team = _resolve(
-        kind=competition.kind, participants=participants, group_id=None, teams=teams
-    )
-    _write_members(competition, players, by_team)
+    return _resolve(kind=competition.kind, participants=participants, group_id=None, teams=teams)
 
 
 def competition_delete(*, competition: Competition) -> None:
@@ -346,7 +417,9 @@ def competition_end_record(
     winning_team: dict[str, Any] | None,
     now: datetime | None = None,
 ) -> Competition | None:
-    """Record `competition.ended` once with the winner and top 3 (None: not ended or recorded)."""
+    """Record `competition.ended` once (None: not ended or recorded). `top` is everyone ranked 1
+    to 3, best first then by name (ties included): `winner` is its first row (kept for existing
+    consumers), `winners` every row at rank 1, `top_3` all of it."""
     now = now or timezone.now()
     with transaction.atomic():
         claimed = Competition.objects.filter(
@@ -357,7 +430,8 @@ def competition_end_record(
         competition = Competition.objects.get(pk=competition_id)
         data = _event_data(competition)
         data["winner"] = top[0] if top else None
-        data["top_3"] = top[:3]
+        data["winners"] = [row for row in top if row["rank"] == 1]
+        data["top_3"] = list(top)
         if competition.kind == Competition.Kind.TEAM:
             data["winning_team"] = winning_team
         event_record(name=COMPETITION_ENDED, data=data, occurred_at=now)

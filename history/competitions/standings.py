@@ -267,12 +267,13 @@ def _team_standings(competition: Competition, rows: list[StandingRow]) -> list[T
     ]
 
 
-def competition_top(standings: Standings, count: int = 3) -> list[dict[str, Any]]:
-    """The first `count` ranked participants: rank, username, gained."""
+def competition_top(standings: Standings, rank: int = 3) -> list[dict[str, Any]]:
+    """Every participant ranked 1 to `rank`, ties included (so possibly more than `rank` rows),
+    best first then by name: rank, username, gained."""
     return [
         {"rank": row.rank, "username": row.username, "gained": row.gained}
-        for row in standings.rows[:count]
-        if row.rank is not None
+        for row in standings.rows
+        if row.rank is not None and row.rank <= rank
     ]
 
 

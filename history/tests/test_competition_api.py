@@ -267,6 +267,19 @@ def test_an_ongoing_competition_refuses_a_new_start(staff_client, players):
     )
     assert response.status_code == 409
     assert response.json()["details"]["fields"] == ["starts_at"]
+    assert response.json()["message"] == "An ongoing competition cannot change starts_at."
+
+
+def test_a_write_racing_a_delete_is_404_not_500(staff_client, players):
+    from history.competitions import services
+    from osrs_diff.exceptions import NotFound
+
+    competition = Competition.objects.get(pk=create(staff_client).json()["id"])
+    Competition.objects.filter(pk=competition.pk).delete()  # the DELETE won the race
+    with pytest.raises(NotFound) as caught:
+        services.competition_update(competition=competition, title="Late")
+    assert caught.value.status_code == 404
+    assert caught.value.error_code == "competition_not_found"
 
 
 @pytest.mark.parametrize("offset", [days(-1), timedelta(0)])

@@ -14,9 +14,10 @@ import time_machine
 from django.conf import settings
 from django_celery_beat.models import ClockedSchedule, PeriodicTask
 
-from history.competitions import fetching, schedules, services
+from history.competitions import fetching, schedules, services, standings
 from history.competitions.models import Competition
 from history.competitions.tasks import competition_end
+from history.tests.test_competition_admin import admin_form
 from osrs_diff.beat import IncrementalDatabaseScheduler
 from osrs_diff.celery import app as celery_app
 from osrs_diff.events import COMPETITION_ENDED, COMPETITION_STARTED
@@ -132,14 +133,34 @@ def test_the_pre_start_fetch_is_never_placed_before_the_creation(players):
     assert tasks_of(competition)[schedules.Moment.PRE_START].clocked.clocked_time == created
 
 
-def test_a_competition_created_already_running_gets_no_pre_start_fetch(players):
-    competition = make(players, created=START + days(1))
-    assert set(tasks_of(competition)) == {
-        schedules.Moment.START,
-        schedules.Moment.FINAL_FETCH,
-        schedules.Moment.END,
-    }
-    assert _competition_rows() == (3, 3)
+def test_a_competition_created_already_running_gets_no_start_fetch_and_starts_once(players):
+    created = START + days(1)
+    competition = make(players, created=created)
+    # The readings in force at starts_at are what they are: no pre-start or start fetch.
+    assert set(tasks_of(competition)) == {schedules.Moment.FINAL_FETCH, schedules.Moment.END}
+    assert _competition_rows() == (2, 2)
+    (started,) = OutboxEvent.objects.filter(name=COMPETITION_STARTED)
+    assert started.occurred_at == created
+    competition.refresh_from_db()
+    assert competition.started_event_at == created
+    # A later change keeps it that way: no start task comes back, no second event.
+    with time_machine.travel(created + days(1), tick=False):
+        services.competition_update(competition=competition, ends_at=END + days(1))
+    assert set(tasks_of(competition)) == {schedules.Moment.FINAL_FETCH, schedules.Moment.END}
+    assert OutboxEvent.objects.filter(name=COMPETITION_STARTED).count() == 1
+
+
+def test_a_competition_created_already_finished_is_retroactive_no_task_no_event(players):
+    for player, gained in zip(players, (500, 2_000, 0), strict=True):
+        SnapshotFactory(player=player, values={"attack": 1_000}, at=days(1))
+        SnapshotFactory(player=player, values={"attack": 1_000 + gained}, at=days(12))
+    competition = make(players, created=END + days(365))
+    assert tasks_of(competition) == {}
+    assert _competition_rows() == (0, 0)
+    assert not OutboxEvent.objects.exists()
+    # Its standings come from the stored readings.
+    result = standings.competition_standings(competition=competition)
+    assert [(r.rank, r.gained) for r in result.rows][:2] == [(1, 2_000), (2, 500)]
 
 
 def test_a_sync_once_the_competition_runs_deletes_the_pre_start_fetch(players):
@@ -411,50 +432,25 @@ def test_a_clock_shared_with_another_task_stays_when_a_competition_task_goes(pla
 
 def test_a_competition_added_in_the_admin_gets_its_clocked_tasks(admin_client, players):
     assert admin_client.get("/admin/history/competition/add/").status_code == 200
-    response = admin_client.post(
-        "/admin/history/competition/add/",
-        {
-            "title": "Admin race",
-            "metric": "attack",
-            "kind": "classic",
-            "starts_at_0": "2026-01-11",
-            "starts_at_1": "12:00:00",
-            "ends_at_0": "2026-01-21",
-            "ends_at_1": "12:00:00",
-            "teams-TOTAL_FORMS": "0",
-            "teams-INITIAL_FORMS": "0",
-            "participations-TOTAL_FORMS": "1",
-            "participations-INITIAL_FORMS": "0",
-            "participations-0-player": str(players[0].pk),
-        },
-    )
+    with time_machine.travel(T0, tick=False):
+        response = admin_client.post(
+            "/admin/history/competition/add/",
+            admin_form(participants=players[0].username),
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     competition = Competition.objects.get(title="Admin race")
     assert competition.participations.count() == 1
     assert tasks_of(competition)[schedules.Moment.END].clocked.clocked_time == END
 
 
-def test_the_admin_refuses_an_end_before_the_start_and_an_unknown_metric(admin_client):
-    response = admin_client.post(
-        "/admin/history/competition/add/",
-        {
-            "title": "Bad",
-            "metric": "cooking_pots",
-            "kind": "classic",
-            "starts_at_0": "2026-01-11",
-            "starts_at_1": "12:00:00",
-            "ends_at_0": "2026-01-10",
-            "ends_at_1": "12:00:00",
-            "teams-TOTAL_FORMS": "0",
-            "teams-INITIAL_FORMS": "0",
-            "participations-TOTAL_FORMS": "0",
-            "participations-INITIAL_FORMS": "0",
-        },
-    )
+def test_the_admin_refuses_an_end_before_the_start(admin_client, players):
+    with time_machine.travel(T0, tick=False):
+        response = admin_client.post(
+            "/admin/history/competition/add/",
+            admin_form(ends_at=START - days(1), participants=players[0].username),
+        )
     assert response.status_code == 200  # the form again, with its errors
-    page = response.content.decode()
-    assert "Must be after the start." in page
-    assert "Unknown metric" in page
+    assert "ends_at must be after starts_at." in response.content.decode()
     assert not Competition.objects.exists()
 
 
@@ -524,19 +520,11 @@ def test_the_admin_refuses_an_end_moved_into_the_past_of_a_running_competition(
     with time_machine.travel(START + days(1), tick=False):
         response = admin_client.post(
             f"/admin/history/competition/{competition.pk}/change/",
-            {
-                "title": "Race",
-                "metric": "attack",
-                "kind": "classic",
-                "starts_at_0": START.date().isoformat(),
-                "starts_at_1": START.time().isoformat(),
-                "ends_at_0": (START + days(0.5)).date().isoformat(),
-                "ends_at_1": (START + days(0.5)).time().isoformat(),
-                "teams-TOTAL_FORMS": "0",
-                "teams-INITIAL_FORMS": "0",
-                "participations-TOTAL_FORMS": "0",
-                "participations-INITIAL_FORMS": "0",
-            },
+            admin_form(
+                title="Race",
+                ends_at=START + days(0.5),
+                participants="\n".join(p.username for p in players),
+            ),
         )
     assert response.status_code == 200  # the form again, with its error
     assert "ends_at must be in the future" in response.content.decode()

@@ -9,7 +9,13 @@ from django.test.utils import CaptureQueriesContext
 
 from hiscores.models import Snapshot
 from history.competitions import services
-from history.competitions.standings import competition_standings, standard_ranks
+from history.competitions.standings import (
+    competition_standings,
+    competition_top,
+    standard_ranks,
+)
+from osrs_diff.events import COMPETITION_ENDED
+from osrs_diff.models import OutboxEvent
 from tests.factories import T0, PlayerFactory, SnapshotFactory, days
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +141,31 @@ def test_ties_share_a_rank_and_the_next_rank_skips():
         (None, "Empty", None),
     ]
     assert by_name(result)["Empty"].current_value is None
+
+
+def test_the_ended_event_names_every_tied_winner_and_everyone_ranked_1_to_3():
+    player_with("Alpha", [(1, {"attack": 1_000}), (15, {"attack": 2_000})])
+    player_with("Bravo", [(1, {"attack": 5_000}), (15, {"attack": 6_000})])
+    player_with("Charlie", [(1, {"attack": 1_000}), (15, {"attack": 1_500})])
+    player_with("Delta", [(1, {"attack": 2_000}), (15, {"attack": 2_500})])
+    player_with("Echo", [(1, {"attack": 2_000}), (15, {"attack": 2_100})])
+    comp = competition(["Alpha", "Bravo", "Charlie", "Delta", "Echo"])
+    result = competition_standings(competition=comp, now=T0 + days(30))
+    services.competition_end_record(
+        competition_id=comp.pk,
+        top=competition_top(result),
+        winning_team=None,
+        now=T0 + days(30),
+    )
+    data = OutboxEvent.objects.get(name=COMPETITION_ENDED).data
+    assert data["winner"] == {"rank": 1, "username": "Alpha", "gained": 1_000}
+    assert [(r["rank"], r["username"]) for r in data["winners"]] == [(1, "Alpha"), (1, "Bravo")]
+    assert [(r["rank"], r["username"]) for r in data["top_3"]] == [
+        (1, "Alpha"),
+        (1, "Bravo"),
+        (3, "Charlie"),
+        (3, "Delta"),
+    ]
 
 
 def test_team_standings_sum_their_members_and_share_ranks_on_ties():

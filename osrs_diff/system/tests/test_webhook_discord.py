@@ -57,6 +57,24 @@ SENTENCES = [
     ),
     (events.COMPETITION_STARTED, {"title": "SOTW"}, "SOTW started"),
     (events.COMPETITION_ENDED, {"title": "SOTW"}, "SOTW ended"),
+    (
+        events.COMPETITION_ENDED,
+        {"title": "SOTW", "winner": {"rank": 1, "username": "Alpha", "gained": 9}},
+        "SOTW ended: won by Alpha",
+    ),
+    (
+        events.COMPETITION_ENDED,
+        {
+            "title": "SOTW",
+            "winner": {"rank": 1, "username": "Alpha", "gained": 9},
+            "winners": [
+                {"rank": 1, "username": "Alpha", "gained": 9},
+                {"rank": 1, "username": "Bravo", "gained": 9},
+                {"rank": 1, "username": "Charlie", "gained": 9},
+            ],
+        },
+        "SOTW ended: tied for first: Alpha, Bravo and Charlie",
+    ),
 ]
 
 

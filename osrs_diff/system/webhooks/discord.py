@@ -110,9 +110,24 @@ def _party_ended(data: dict) -> tuple[str, str, Fields]:
 def _competition(verb: str) -> Formatter:
     def format_(data: dict) -> tuple[str, str, Fields]:
         title = data.get("title") or data.get("name") or "A competition"
-        return f"{title} {verb}", f"Competition {verb}.", []
+        return f"{title} {verb}{_won_by(data)}", f"Competition {verb}.", []
 
     return format_
+
+
+def _won_by(data: dict) -> str:
+    """': won by A' or ': tied for first: A and B' (`winners` of competition.ended, else
+    `winner`; nothing without either)."""
+    winners = data.get("winners")
+    if winners is None:
+        winners = [data["winner"]] if isinstance(data.get("winner"), dict) else []
+    names = [str(row.get("username")) for row in winners if isinstance(row, dict)]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f": won by {names[0]}"
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f": tied for first: {listed}"
 
 
 FORMATTERS: dict[str, Formatter] = {
