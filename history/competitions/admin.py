@@ -197,7 +197,10 @@ class CompetitionAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             rows,
         )
 
-    fields = (
+    # The page's fields, given by get_fields: `participants` here is the form's text field (the
+    # names go through the service), which a static `fields` would take for the model's
+    # many-to-many with its own through model (admin.E013).
+    page_fields = (
         "title",
         "metric",
         "kind",
@@ -209,6 +212,9 @@ class CompetitionAdmin(BoundedChangeListMixin, admin.ModelAdmin):
         "ended_event_at",
         "standings_table",
     )
+
+    def get_fields(self, request, obj=None):
+        return self.page_fields
 
     def save_model(self, request, obj: Competition, form, change) -> None:
         """Through the services, with the fields the form's clean() checked against them."""
