@@ -14,6 +14,7 @@ from history.competitions import services, standings
 from history.competitions.models import Competition, CompetitionParticipant, CompetitionTeam
 from osrs_diff.admin_changelists import BoundedChangeListMixin
 from osrs_diff.exceptions import Conflict, ValidationFailed
+from players.names import normalise_username
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -42,6 +43,16 @@ def _teams_text(text: str) -> list[services.TeamInput]:
         name, _, members = line.partition(":")
         teams.append(services.TeamInput(name.strip(), _usernames(members)))
     return teams
+
+
+def _keys(usernames: list[str] | str) -> set[str]:
+    names = _usernames(usernames) if isinstance(usernames, str) else usernames
+    return {normalise_username(name) for name in names}
+
+
+def _team_keys(teams: list[services.TeamInput] | str) -> dict[str, set[str]]:
+    parsed = _teams_text(teams) if isinstance(teams, str) else teams
+    return {team.name.lower(): _keys(list(team.participants)) for team in parsed}
 
 
 class CompetitionForm(forms.ModelForm):
@@ -97,7 +108,10 @@ class CompetitionForm(forms.ModelForm):
                     for name in ("title", "starts_at", "ends_at")
                     if name in self.changed_data
                 }
-                if "participants" in self.changed_data or "teams" in self.changed_data:
+                # Compared as names, not text: a browser sends the textarea back with \r\n.
+                if _keys(participants) != _keys(self.initial.get("participants", "")) or (
+                    _team_keys(teams) != _team_keys(self.initial.get("teams", ""))
+                ):
                     fields["participants"] = participants
                     if teams or self.instance.kind == Competition.Kind.TEAM:
                         fields["teams"] = teams

@@ -68,8 +68,11 @@ def change(client, competition, at, **fields):
         "title": competition.title,
         "starts_at": competition.starts_at,
         "ends_at": competition.ends_at,
-        "participants": "\n".join(
-            competition.participations.values_list("player__username", flat=True)
+        # As a browser sends the textarea back: \r\n, and here in another order.
+        "participants": "\r\n".join(
+            competition.participations.order_by("-player__username_key").values_list(
+                "player__username", flat=True
+            )
         ),
         **fields,
     }
