@@ -13,6 +13,19 @@ TITLE_MAX_LENGTH = 120
 TEAM_NAME_MAX_LENGTH = 60
 
 
+def _task_link() -> models.OneToOneField:
+    """A competition's link to one of its clocked PeriodicTasks (see the fields below)."""
+    return models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+
 class CompetitionQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         """Delete the competitions and their clocked tasks (a queryset delete in the shell too)."""
@@ -56,42 +69,10 @@ class Competition(models.Model):
     # The clocked one-off tasks (history.competitions.schedules owns them). Plain ids, no
     # database constraint: a SET_NULL link would add four UPDATEs to every PeriodicTask delete
     # (each player's too); the sync treats an id whose row is gone as a missing task.
-    pre_start_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask",
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    start_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask",
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    final_fetch_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask",
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    end_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask",
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    pre_start_task = _task_link()
+    start_task = _task_link()
+    final_fetch_task = _task_link()
+    end_task = _task_link()
     participants = models.ManyToManyField(
         "players.Player", through="CompetitionParticipant", related_name="competitions"
     )
