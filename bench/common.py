@@ -74,3 +74,25 @@ def report(title: str, figures: list[Figure]) -> None:
             f"  {figure.name:<48} {figure.value:>14,.3f} {figure.unit:<12} {target:<18} {verdict}"
         )
     print("BENCH-JSON " + json.dumps({"title": title, "figures": [asdict(f) for f in figures]}))
+
+
+def timed_runs(run, *, repeat: int) -> tuple[float, float, list[dict]]:
+    """Median and p95 (ms) of `repeat` timed calls of `run` after a warm-up, and the queries one
+    call makes (captured from a separate call, so the timings carry no capture overhead)."""
+    import statistics
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run()  # warm-up (plans, caches)
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(timings)
+    p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) >= 2 else median
+    return median, p95, captured.captured_queries

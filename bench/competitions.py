@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import DEFAULT_DATABASE_URL, Figure, report, setup_django
+from bench.common import DEFAULT_DATABASE_URL, Figure, report, setup_django, timed_runs
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)  # the competition's end
 PREFIX = "cb"
@@ -159,20 +158,8 @@ def measure(
     name: str, run: Callable[[], Any], *, repeat: int, target_ms: float | None
 ) -> tuple[Figure, Figure]:
     """The median (against the target) and p95 of `repeat` timed runs after a warm-up."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    run()  # warm-up (plans, caches)
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    median = statistics.median(timings)
-    p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) >= 2 else median
-    reads = len(captured.captured_queries)
+    median, p95, captured = timed_runs(run, repeat=repeat)
+    reads = len(captured)
     passed = median < target_ms if target_ms is not None else None
     verdict = (
         "" if passed is None else f"target < {target_ms:.0f} ms: {'PASS' if passed else 'FAIL'}"

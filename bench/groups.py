@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import DEFAULT_DATABASE_URL, Figure, report, setup_django
+from bench.common import DEFAULT_DATABASE_URL, Figure, report, setup_django, timed_runs
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)  # "now" of the benchmark's data
 PREFIX = "gb"
@@ -159,22 +158,10 @@ def measure(
     target_ms: float | None,
     count_queries: bool = True,
 ) -> Figure:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    run()  # warm-up (plans, caches)
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    median = statistics.median(timings)
-    p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) >= 2 else median
+    median, p95, captured = timed_runs(run, repeat=repeat)
     passed = median < target_ms if target_ms is not None else None
     verdict = f"target < {target_ms:.0f} ms: {'PASS' if passed else 'FAIL'}" if target_ms else ""
-    statements = [q["sql"].lstrip().upper() for q in captured.captured_queries]
+    statements = [q["sql"].lstrip().upper() for q in captured]
     reads = sum(1 for sql in statements if sql.startswith(("SELECT", "WITH")))
     # A request through the test client ends by closing the connection: its queries are not
     # captured here (the gains inside it are the one SELECT measured above).
